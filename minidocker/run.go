@@ -1,0 +1,183 @@
+package minidocker
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/minidocker/minidocker/ns"
+)
+
+// runOptions are `minidocker run`'s flags, named as docker names them.
+type runOptions struct {
+	rootfs, workdir, user, hostname string
+	env, envFiles                   []string
+	tty, interactive, init          bool
+	rm, readOnly                    bool
+}
+
+func (o *runOptions) flags() *flagSet {
+	fs := &flagSet{cmd: "run"}
+	fs.String(&o.rootfs, "rootfs", "", "DIR", "Root filesystem directory to run in")
+	fs.List(&o.env, "env", "e", "list", "Set environment variables (KEY=VALUE, or KEY to pass it on)")
+	fs.List(&o.envFiles, "env-file", "", "list", "Read in a file of environment variables")
+	fs.String(&o.hostname, "hostname", "h", "string", "Container host name (default: the container ID's first 12 digits)")
+	fs.Bool(&o.init, "init", "", "Run an init inside the container that forwards signals and reaps processes")
+	fs.Bool(&o.interactive, "interactive", "i", "Keep STDIN open")
+	fs.Bool(&o.readOnly, "read-only", "", "Mount the container's root filesystem as read only")
+	fs.Bool(&o.rm, "rm", "", "Automatically remove the container when it exits")
+	fs.Bool(&o.tty, "tty", "t", "Allocate a pseudo-TTY")
+	fs.String(&o.user, "user", "u", "string", "Username or UID (format: <name|uid>[:<group|gid>])")
+	fs.String(&o.workdir, "workdir", "w", "string", "Working directory inside the container")
+	return fs
+}
+
+func runCommand(args []string, stdin, stdout, stderr *os.File) int {
+	var o runOptions
+	fs := o.flags()
+	rest, err := fs.Parse(args)
+	if errors.Is(err, errHelp) {
+		fmt.Fprintf(stdout, "Usage:  minidocker run --rootfs DIR [OPTIONS] COMMAND [ARG...]\n\nRun a command in a new container\n\nOptions:\n%s", fs.Usage())
+		return 0
+	}
+	if err != nil {
+		return fail(stderr, fmt.Errorf("%v (see 'minidocker run --help')", err))
+	}
+	cfg, err := o.config(rest)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	code, err := runContainer(cfg, o.interactive, stdin, stdout, stderr)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	return code
+}
+
+// config turns the flags into what the container's init needs.
+func (o *runOptions) config(args []string) (*ns.Config, error) {
+	if o.rootfs == "" {
+		return nil, errors.New("run needs --rootfs DIR, a root filesystem directory (see 'minidocker run --help')")
+	}
+	rootfs, err := filepath.Abs(o.rootfs)
+	if err != nil {
+		return nil, fmt.Errorf("rootfs %s: %w", o.rootfs, err)
+	}
+	if fi, err := os.Stat(rootfs); err != nil {
+		return nil, fmt.Errorf("rootfs %s: %w", o.rootfs, unwrapPath(err))
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("rootfs %s: not a directory", o.rootfs)
+	}
+	if len(args) == 0 {
+		return nil, errors.New("run needs a command to run in the container (see 'minidocker run --help')")
+	}
+	id := newID()
+	cfg := &ns.Config{
+		Rootfs:        rootfs,
+		Args:          args,
+		Cwd:           "/",
+		User:          o.user,
+		Hostname:      o.hostname,
+		Tty:           o.tty,
+		Init:          o.init,
+		ReadOnly:      o.readOnly,
+		MaskedPaths:   ns.DefaultMaskedPaths,
+		ReadonlyPaths: ns.DefaultReadonlyPaths,
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname = id[:12]
+	}
+	if o.workdir != "" {
+		if !filepath.IsAbs(o.workdir) {
+			return nil, fmt.Errorf("the working directory %q is invalid: it needs to be an absolute path", o.workdir)
+		}
+		cfg.Cwd = filepath.Clean(o.workdir)
+	}
+	cfg.Env = []string{"PATH=" + ns.DefaultPath, "HOSTNAME=" + cfg.Hostname}
+	if o.tty {
+		cfg.Env = append(cfg.Env, "TERM=xterm")
+	}
+	for _, file := range o.envFiles {
+		kvs, err := readEnvFile(file)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Env = setEnv(cfg.Env, kvs...)
+	}
+	cfg.Env = setEnv(cfg.Env, o.env...)
+	if euid := os.Geteuid(); euid != 0 {
+		// Rootless: a user namespace in which the caller is root.
+		cfg.Rootless = true
+		cfg.UIDMap = []ns.IDMap{{ContainerID: 0, HostID: euid, Size: 1}}
+		cfg.GIDMap = []ns.IDMap{{ContainerID: 0, HostID: os.Getegid(), Size: 1}}
+	}
+	return cfg, nil
+}
+
+// setEnv adds KEY=VALUE entries, replacing earlier ones with the same key.
+// A bare KEY takes the value from minidocker's own environment, or is
+// dropped if it has none, as docker does.
+func setEnv(env []string, kvs ...string) []string {
+	for _, kv := range kvs {
+		key, _, hasValue := strings.Cut(kv, "=")
+		if !hasValue {
+			v, ok := os.LookupEnv(key)
+			if !ok {
+				continue
+			}
+			kv = key + "=" + v
+		}
+		out := env[:0:0]
+		for _, e := range env {
+			if !strings.HasPrefix(e, key+"=") {
+				out = append(out, e)
+			}
+		}
+		env = append(out, kv)
+	}
+	return env
+}
+
+// readEnvFile reads docker's --env-file format: KEY=VALUE or KEY per line,
+// blank lines and # comments skipped, no quoting.
+func readEnvFile(name string) ([]string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("read env file: %w", err)
+	}
+	defer f.Close()
+	var kvs []string
+	s := bufio.NewScanner(f)
+	for n := 1; s.Scan(); n++ {
+		line := strings.TrimLeft(s.Text(), " \t")
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if key, _, _ := strings.Cut(line, "="); key == "" || strings.ContainsAny(key, " \t") {
+			return nil, fmt.Errorf("read env file %s: line %d: variable %q has white space or no name", name, n, key)
+		}
+		kvs = append(kvs, line)
+	}
+	return kvs, s.Err()
+}
+
+// newID is a container ID as docker makes them: 32 random bytes in hex.
+func newID() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// unwrapPath drops the path from an *os.PathError: the caller names it.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

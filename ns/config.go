@@ -1,0 +1,52 @@
+// Package ns starts a process in new Linux namespaces on its own root
+// filesystem: the part of Docker that libcontainer (runc) does.
+//
+// The parent side (Start) clones the container's init with namespace flags;
+// the init is the minidocker binary re-executed with a hidden "init"
+// subcommand (Init), which sets up the root filesystem, the hostname and the
+// user, then executes the container's command in place of itself.
+package ns
+
+// Config is everything the container's init needs. The parent sends it to the
+// child over the sync socket as JSON.
+type Config struct {
+	Rootfs   string   // root filesystem directory on the host
+	Args     []string // command and arguments, Args[0] looked up in PATH
+	Env      []string // KEY=VALUE
+	Cwd      string   // working directory inside the container, created if missing
+	User     string   // "uid[:gid]" or "name[:group]", resolved in the container's /etc/passwd
+	Hostname string
+	Tty      bool // the command gets a new pseudo-terminal from the container's devpts
+	Init     bool // run a small reaper as PID 1 that forwards signals and reaps zombies
+	ReadOnly bool // mount the root filesystem read-only
+
+	// Rootless is set when the caller is not root: a user namespace maps the
+	// caller to root inside and device nodes are bind-mounted from the host.
+	Rootless bool
+	UIDMap   []IDMap
+	GIDMap   []IDMap
+
+	MaskedPaths   []string // made unreadable: /dev/null over files, an empty read-only tmpfs over dirs
+	ReadonlyPaths []string // bind-mounted read-only
+}
+
+// IDMap is one line of /proc/PID/uid_map or gid_map.
+type IDMap struct {
+	ContainerID, HostID, Size int
+}
+
+// DefaultMaskedPaths and DefaultReadonlyPaths are Docker's (moby oci/defaults.go):
+// kernel interfaces that leak host information or let a container change the host.
+var (
+	DefaultMaskedPaths = []string{
+		"/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+		"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+		"/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+	}
+	DefaultReadonlyPaths = []string{
+		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+	}
+)
+
+// DefaultPath is the PATH docker gives a container whose image sets none.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -1,0 +1,144 @@
+package ns
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// syncFd is where the container's init finds its end of the sync socket.
+const syncFd = 3
+
+// Init is the container's first process (`minidocker init`, started by
+// Start in the new namespaces). It reads its config from the sync socket,
+// sets the container up from the inside and executes the command in its own
+// place, as PID 1. It returns only on failure, with the exit code, after
+// telling the parent why.
+func Init() int {
+	// Exec and the credentials set before it act on this thread.
+	runtime.LockOSThread()
+	cfg, err := readConfig()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "minidocker: init: %v\n", err)
+		return ExitEngine
+	}
+	err = initContainer(cfg)
+	code := ExitEngine
+	var se *StartError
+	if errors.As(err, &se) {
+		code = se.Code
+	}
+	b, _ := json.Marshal(message{Type: "error", Code: code, Error: err.Error()})
+	unix.Send(syncFd, b, 0)
+	return code
+}
+
+func readConfig() (*Config, error) {
+	if t, err := unix.GetsockoptInt(syncFd, unix.SOL_SOCKET, unix.SO_TYPE); err != nil || t != unix.SOCK_SEQPACKET {
+		return nil, ErrInitInternal
+	}
+	buf := make([]byte, 1<<20)
+	n, _, err := unix.Recvfrom(syncFd, buf, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	var cfg Config
+	if err := json.Unmarshal(buf[:n], &cfg); err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return &cfg, nil
+}
+
+func initContainer(cfg *Config) error {
+	// Only stdio and the sync socket may cross into the container: anything
+	// else the caller left open is closed on exec.
+	unix.CloseRange(syncFd, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	unix.Umask(0) // device nodes and mount points get exactly the modes asked for
+	if err := unix.Sethostname([]byte(cfg.Hostname)); err != nil {
+		return fmt.Errorf("set hostname %q: %w", cfg.Hostname, err)
+	}
+	if err := loopbackUp(); err != nil {
+		return err
+	}
+	if err := setupRootfs(kernelFS{}, cfg); err != nil {
+		return err
+	}
+	if cfg.Tty {
+		if err := setupTty(); err != nil {
+			return err
+		}
+	}
+	u, err := resolveUser(cfg.User)
+	if err != nil {
+		return err
+	}
+	env := withDefault(cfg.Env, "HOME", u.Home)
+	if err := unix.Chdir(cfg.Cwd); err != nil {
+		return fmt.Errorf("chdir to working directory %s: %w", cfg.Cwd, err)
+	}
+	unix.Umask(0o022)
+	if cfg.Init {
+		return reap(cfg, u, env)
+	}
+	if err := setUser(u, cfg.Rootless); err != nil {
+		return err
+	}
+	path, err := lookPath(cfg.Args[0], env)
+	if err != nil {
+		return err
+	}
+	// The command starts with no signal blocked, whatever this thread had.
+	unix.PthreadSigmask(unix.SIG_SETMASK, &unix.Sigset_t{}, nil)
+	return execError(cfg.Args[0], unix.Exec(path, cfg.Args, env))
+}
+
+func resolveUser(spec string) (ExecUser, error) {
+	passwd, _ := os.Open("/etc/passwd")
+	group, _ := os.Open("/etc/group")
+	defer passwd.Close()
+	defer group.Close()
+	// A missing file is an empty one: numeric users still work.
+	u, err := ResolveUser(spec, fileOrNil(passwd), fileOrNil(group))
+	if err != nil {
+		return u, fmt.Errorf("resolve user %q: %w", spec, err)
+	}
+	return u, nil
+}
+
+func fileOrNil(f *os.File) io.Reader {
+	if f == nil {
+		return nil
+	}
+	return f
+}
+
+// setUser drops to the container's user: groups first, then gid, then uid,
+// since after setuid nothing else may be changed.
+func setUser(u ExecUser, rootless bool) error {
+	if !rootless { // setgroups is denied in a rootless user namespace
+		if err := unix.Setgroups(u.Groups); err != nil {
+			return fmt.Errorf("set groups %v: %w", u.Groups, err)
+		}
+	}
+	if err := unix.Setresgid(u.GID, u.GID, u.GID); err != nil {
+		return fmt.Errorf("set gid %d: %w", u.GID, err)
+	}
+	if err := unix.Setresuid(u.UID, u.UID, u.UID); err != nil {
+		return fmt.Errorf("set uid %d: %w", u.UID, err)
+	}
+	return nil
+}
+
+func withDefault(env []string, key, value string) []string {
+	for _, kv := range env {
+		if len(kv) > len(key) && kv[:len(key)+1] == key+"=" {
+			return env
+		}
+	}
+	return append(env, key+"="+value)
+}

@@ -1,0 +1,45 @@
+package ns
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// setupTty gives the command a terminal from the container's own devpts:
+// the master goes to the parent (which copies it to the user's terminal),
+// the slave becomes stdin, stdout, stderr and the controlling terminal of a
+// new session, as a login would have it.
+func setupTty() error {
+	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open /dev/ptmx: %w", err)
+	}
+	defer unix.Close(master)
+	if err := unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0); err != nil {
+		return fmt.Errorf("unlock pty: %w", err)
+	}
+	// TIOCGPTPEER opens the slave from the master, without a path to trust.
+	slave, err := unix.IoctlRetInt(master, unix.TIOCGPTPEER)
+	if err != nil {
+		return fmt.Errorf("open pty slave: %w", err)
+	}
+	b, _ := json.Marshal(message{Type: "pty"})
+	if err := unix.Sendmsg(syncFd, b, unix.UnixRights(master), nil, 0); err != nil {
+		unix.Close(slave)
+		return fmt.Errorf("send pty master: %w", err)
+	}
+	if _, err := unix.Setsid(); err != nil {
+		return fmt.Errorf("setsid: %w", err)
+	}
+	if err := unix.IoctlSetInt(slave, unix.TIOCSCTTY, 0); err != nil {
+		return fmt.Errorf("set controlling terminal: %w", err)
+	}
+	for fd := 0; fd < 3; fd++ {
+		if err := unix.Dup3(slave, fd, 0); err != nil {
+			return fmt.Errorf("dup pty slave: %w", err)
+		}
+	}
+	return unix.Close(slave)
+}

@@ -1,0 +1,204 @@
+package ns
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Stdio are the container's standard streams. With Config.Tty they are
+// ignored: the command gets a pseudo-terminal and Process.Pty is its master.
+type Stdio struct {
+	Stdin, Stdout, Stderr *os.File
+}
+
+// Process is a started container: its init's PID on the host.
+type Process struct {
+	Pid   int
+	Pty   *os.File // the terminal's master side, when Config.Tty
+	pidfd int      // -1 when the kernel has no clone3
+}
+
+// InitArgs is how the container's init is started: the running binary, named
+// minidocker (so a test binary that dispatches on argv[0] runs minidocker too).
+var InitArgs = []string{"minidocker", "init"}
+
+// Start clones the container's init into new namespaces, finishes the
+// parent's part (user namespace maps), hands it the config and waits until
+// the command has been executed in the container, or has failed to be.
+func Start(cfg *Config, stdio Stdio) (*Process, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("create sync socket: %w", err)
+	}
+	parent, child := fds[0], fds[1]
+	defer unix.Close(parent)
+
+	flags := uint64(Namespaces)
+	waitR, waitW := -1, -1
+	if cfg.Rootless {
+		flags |= unix.CLONE_NEWUSER
+		var pipe [2]int
+		if err := unix.Pipe2(pipe[:], unix.O_CLOEXEC); err != nil {
+			return nil, fmt.Errorf("create sync pipe: %w", err)
+		}
+		waitR, waitW = pipe[0], pipe[1]
+		defer unix.Close(waitR)
+		defer unix.Close(waitW)
+	}
+	stdfds := []int{int(stdio.Stdin.Fd()), int(stdio.Stdout.Fd()), int(stdio.Stderr.Fd()), child}
+	pid, pidfd, err := cloneExec("/proc/self/exe", InitArgs, nil, stdfds, flags, -1, waitR)
+	unix.Close(child)
+	if err != nil {
+		return nil, fmt.Errorf("start container init: %w", err)
+	}
+	p := &Process{Pid: pid, pidfd: pidfd}
+	if err := p.handshake(cfg, parent, waitW); err != nil {
+		p.Signal(unix.SIGKILL)
+		status, _ := p.Wait()
+		if err == errInitGone && status > 0 && status < 128 {
+			// Init reports every failure it can; silence means its exec
+			// failed, and the child's exit status is the errno.
+			err = fmt.Errorf("start container init: exec /proc/self/exe: %w", unix.Errno(status))
+		}
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+var errInitGone = errors.New("container init exited before it started")
+
+func (p *Process) handshake(cfg *Config, sock, goAhead int) error {
+	if cfg.Rootless {
+		if err := writeIDMaps(p.Pid, cfg); err != nil {
+			return err
+		}
+		if _, err := unix.Write(goAhead, []byte{0}); err != nil {
+			return fmt.Errorf("release container init: %w", err)
+		}
+	}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return fmt.Errorf("encode config: %w", err)
+	}
+	if err := unix.Send(sock, b, 0); err != nil {
+		if errors.Is(err, unix.EPIPE) || errors.Is(err, unix.ECONNRESET) {
+			return errInitGone
+		}
+		return fmt.Errorf("send config to container init: %w", err)
+	}
+	buf := make([]byte, 4096)
+	oob := make([]byte, unix.CmsgSpace(4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read from container init: %w", err)
+		}
+		if n == 0 && oobn == 0 {
+			if p.Pty == nil && cfg.Tty {
+				return errInitGone
+			}
+			return nil // the socket closed on exec: the command runs
+		}
+		var m message
+		if err := json.Unmarshal(buf[:n], &m); err != nil {
+			return fmt.Errorf("read from container init: %w", err)
+		}
+		switch m.Type {
+		case "error":
+			return &StartError{Code: m.Code, Msg: m.Error}
+		case "pty":
+			f, err := recvFile(oob[:oobn], "pty-master")
+			if err != nil {
+				return err
+			}
+			p.Pty = f
+		default:
+			return fmt.Errorf("read from container init: unknown message %q", m.Type)
+		}
+	}
+}
+
+func recvFile(oob []byte, name string) (*os.File, error) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil || len(msgs) != 1 {
+		return nil, fmt.Errorf("receive %s: bad control message", name)
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		return nil, fmt.Errorf("receive %s: bad control message", name)
+	}
+	return os.NewFile(uintptr(fds[0]), name), nil
+}
+
+// writeIDMaps maps the container's IDs to the host's. An unprivileged caller
+// may map only its own uid and gid, and for the gid only after denying
+// setgroups (else it could drop a group that restricts it).
+func writeIDMaps(pid int, cfg *Config) error {
+	dir := "/proc/" + strconv.Itoa(pid) + "/"
+	if err := os.WriteFile(dir+"setgroups", []byte("deny"), 0); err != nil {
+		return fmt.Errorf("write %ssetgroups: %w", dir, err)
+	}
+	for _, m := range []struct {
+		file string
+		ids  []IDMap
+	}{{"uid_map", cfg.UIDMap}, {"gid_map", cfg.GIDMap}} {
+		var b strings.Builder
+		for _, id := range m.ids {
+			fmt.Fprintf(&b, "%d %d %d\n", id.ContainerID, id.HostID, id.Size)
+		}
+		if err := os.WriteFile(dir+m.file, []byte(b.String()), 0); err != nil {
+			return fmt.Errorf("write %s%s: %w", dir, m.file, err)
+		}
+	}
+	return nil
+}
+
+// Signal sends sig to the container's init (through its pidfd, so never to
+// a recycled PID).
+func (p *Process) Signal(sig unix.Signal) error {
+	if p.pidfd >= 0 {
+		return unix.PidfdSendSignal(p.pidfd, sig, nil, 0)
+	}
+	return unix.Kill(p.Pid, sig)
+}
+
+// Wait waits for the container's init to exit and returns its status as a
+// shell reports it: the exit code, or 128+N when killed by signal N.
+func (p *Process) Wait() (int, error) {
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(p.Pid, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("wait for container init %d: %w", p.Pid, err)
+		}
+		break
+	}
+	if ws.Signaled() {
+		return 128 + int(ws.Signal()), nil
+	}
+	return ws.ExitStatus(), nil
+}
+
+// Close releases the pidfd and the terminal.
+func (p *Process) Close() {
+	if p.pidfd >= 0 {
+		unix.Close(p.pidfd)
+		p.pidfd = -1
+	}
+	if p.Pty != nil {
+		p.Pty.Close()
+	}
+}
