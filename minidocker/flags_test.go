@@ -1,0 +1,61 @@
+package minidocker
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestFlagsLikeDocker(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want runOptions
+		rest []string
+	}{
+		{[]string{"-it", "--rootfs", "r", "sh"}, runOptions{tty: true, interactive: true, rootfs: "r"}, []string{"sh"}},
+		{[]string{"--rootfs=r", "-eA=1", "-e", "B=2", "--env=C=3", "ls", "-l"}, runOptions{rootfs: "r", env: []string{"A=1", "B=2", "C=3"}}, []string{"ls", "-l"}},
+		{[]string{"-tu", "1000:5", "--rootfs", "r", "--", "-x"}, runOptions{tty: true, user: "1000:5", rootfs: "r"}, []string{"-x"}},
+		{[]string{"-h", "box", "--init", "--rm=false", "-w", "/tmp", "--rootfs", "r", "id"}, runOptions{hostname: "box", init: true, workdir: "/tmp", rootfs: "r"}, []string{"id"}},
+	} {
+		var o runOptions
+		rest, err := o.flags().Parse(tc.args)
+		if err != nil {
+			t.Errorf("%q: %v", tc.args, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, o, cmp.AllowUnexported(runOptions{})); diff != "" {
+			t.Errorf("%q: (-want +got)\n%s", tc.args, diff)
+		}
+		if diff := cmp.Diff(tc.rest, rest); diff != "" {
+			t.Errorf("%q rest: %s", tc.args, diff)
+		}
+	}
+}
+
+func TestFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus"}, "unknown flag: --bogus"},
+		{[]string{"-z"}, `unknown shorthand flag: 'z' in -z`},
+		{[]string{"--rootfs"}, "flag needs an argument: --rootfs"},
+		{[]string{"-ie"}, `flag needs an argument: 'e' in -ie`},
+		{[]string{"--tty=maybe"}, `invalid argument "maybe" for --tty: want true or false`},
+	} {
+		var o runOptions
+		_, err := o.flags().Parse(tc.args)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%q: got %v, want %s", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestSetEnv(t *testing.T) {
+	t.Setenv("FROM_HOST", "h")
+	got := setEnv([]string{"PATH=/bin", "A=1"}, "A=2", "FROM_HOST", "UNSET_ON_HOST", "B=")
+	want := []string{"PATH=/bin", "A=2", "FROM_HOST=h", "B="}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Error(diff)
+	}
+}
