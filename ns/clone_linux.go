@@ -129,7 +129,10 @@ func forkExec(args *cloneArgs, path *byte, argv, env **byte, fds []int, waitFd i
 		return pid, errno // the parent
 	}
 
-	// The child. Wait for the parent's go-ahead (its end closes or writes).
+	// The child. Die with the parent: a foreground container must not
+	// outlive its CLI, nor wait below for a parent that is gone.
+	syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0, 0)
+	// Wait for the parent's go-ahead.
 	if waitFd >= 0 {
 		var b [1]byte
 		syscall.RawSyscall(unix.SYS_READ, uintptr(waitFd), uintptr(unsafe.Pointer(&b[0])), 1)
@@ -140,8 +143,6 @@ func forkExec(args *cloneArgs, path *byte, argv, env **byte, fds []int, waitFd i
 			childExit(errno)
 		}
 	}
-	// Die with the parent: a foreground container must not outlive its CLI.
-	syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0, 0)
 	// Go's signal handlers point into the parent's runtime: reset them all,
 	// then restore the parent's signal mask, then exec.
 	var dfl [4]uint64 // struct sigaction { handler = SIG_DFL, flags, restorer, mask }

@@ -7,9 +7,12 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
+
+var initName = []byte("minidocker-init\x00")
 
 // syncFd is where the container's init finds its end of the sync socket.
 const syncFd = 3
@@ -22,6 +25,8 @@ const syncFd = 3
 func Init() int {
 	// Exec and the credentials set before it act on this thread.
 	runtime.LockOSThread()
+	// Seen by ps until the command replaces us (and for good with --init).
+	unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&initName[0])), 0, 0, 0)
 	cfg, err := readConfig()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "minidocker: init: %v\n", err)
@@ -118,18 +123,24 @@ func fileOrNil(f *os.File) io.Reader {
 }
 
 // setUser drops to the container's user: groups first, then gid, then uid,
-// since after setuid nothing else may be changed.
+// since after setuid nothing else may be changed. Only this (locked) thread
+// changes: it is the one that execs, and the others die with the exec, so
+// the runtime's all-threads version (a signal to every thread) is not needed.
 func setUser(u ExecUser, rootless bool) error {
 	if !rootless { // setgroups is denied in a rootless user namespace
-		if err := unix.Setgroups(u.Groups); err != nil {
-			return fmt.Errorf("set groups %v: %w", u.Groups, err)
+		groups := make([]uint32, len(u.Groups)+1) // +1: never a nil pointer
+		for i, g := range u.Groups {
+			groups[i] = uint32(g)
+		}
+		if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(u.Groups)), uintptr(unsafe.Pointer(&groups[0])), 0); e != 0 {
+			return fmt.Errorf("set groups %v: %w", u.Groups, e)
 		}
 	}
-	if err := unix.Setresgid(u.GID, u.GID, u.GID); err != nil {
-		return fmt.Errorf("set gid %d: %w", u.GID, err)
+	if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(u.GID), uintptr(u.GID), uintptr(u.GID)); e != 0 {
+		return fmt.Errorf("set gid %d: %w", u.GID, e)
 	}
-	if err := unix.Setresuid(u.UID, u.UID, u.UID); err != nil {
-		return fmt.Errorf("set uid %d: %w", u.UID, err)
+	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID)); e != 0 {
+		return fmt.Errorf("set uid %d: %w", u.UID, e)
 	}
 	return nil
 }

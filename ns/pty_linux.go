@@ -21,10 +21,11 @@ func setupTty() error {
 		return fmt.Errorf("unlock pty: %w", err)
 	}
 	// TIOCGPTPEER opens the slave from the master, without a path to trust.
-	slave, err := unix.IoctlRetInt(master, unix.TIOCGPTPEER)
-	if err != nil {
-		return fmt.Errorf("open pty slave: %w", err)
+	r, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(master), unix.TIOCGPTPEER, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC)
+	if errno != 0 {
+		return fmt.Errorf("open pty slave: %w", errno)
 	}
+	slave := int(r)
 	b, _ := json.Marshal(message{Type: "pty"})
 	if err := unix.Sendmsg(syncFd, b, unix.UnixRights(master), nil, 0); err != nil {
 		unix.Close(slave)

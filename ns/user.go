@@ -72,8 +72,9 @@ func ResolveUser(spec string, passwd, group io.Reader) (ExecUser, error) {
 			u.GID = gid
 		}
 	}
-	// Supplementary groups: those that list the user by name.
-	u.Groups = []int{}
+	// Supplementary groups: the primary one (as containerd sets them) and
+	// those that list the user by name.
+	u.Groups = []int{u.GID}
 	if name != "" && !hasGroup {
 		for _, f := range groups {
 			for _, member := range strings.Split(f[3], ",") {

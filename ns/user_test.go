@@ -26,14 +26,14 @@ func TestResolveUser(t *testing.T) {
 		spec string
 		want ExecUser
 	}{
-		{"", ExecUser{UID: 0, GID: 0, Groups: []int{}, Home: "/root"}},
-		{"user", ExecUser{UID: 1000, GID: 1000, Groups: []int{29, 50}, Home: "/home/user"}},
-		{"1000", ExecUser{UID: 1000, GID: 1000, Groups: []int{29, 50}, Home: "/home/user"}},
-		{"user:audio", ExecUser{UID: 1000, GID: 29, Groups: []int{}, Home: "/home/user"}},
-		{"1000:5", ExecUser{UID: 1000, GID: 5, Groups: []int{}, Home: "/home/user"}},
+		{"", ExecUser{UID: 0, GID: 0, Groups: []int{0}, Home: "/root"}},
+		{"user", ExecUser{UID: 1000, GID: 1000, Groups: []int{1000, 29, 50}, Home: "/home/user"}},
+		{"1000", ExecUser{UID: 1000, GID: 1000, Groups: []int{1000, 29, 50}, Home: "/home/user"}},
+		{"user:audio", ExecUser{UID: 1000, GID: 29, Groups: []int{29}, Home: "/home/user"}},
+		{"1000:5", ExecUser{UID: 1000, GID: 5, Groups: []int{5}, Home: "/home/user"}},
 		// A numeric user that passwd does not know is allowed, as in docker.
-		{"4242", ExecUser{UID: 4242, GID: 0, Groups: []int{}, Home: "/"}},
-		{"4242:4343", ExecUser{UID: 4242, GID: 4343, Groups: []int{}, Home: "/"}},
+		{"4242", ExecUser{UID: 4242, GID: 0, Groups: []int{0}, Home: "/"}},
+		{"4242:4343", ExecUser{UID: 4242, GID: 4343, Groups: []int{4343}, Home: "/"}},
 	} {
 		got, err := ResolveUser(tc.spec, strings.NewReader(passwd), strings.NewReader(group))
 		if err != nil {
