@@ -1,0 +1,53 @@
+// Package testscript runs the chapters' transcripts: go-internal's
+// testscript with the commands, conditions and helper programs a container
+// engine's tests need, and a check after every transcript that it left no
+// mount and no process behind.
+package testscript
+
+import (
+	"flag"
+	"os"
+	"testing"
+
+	ts "github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/minidocker/minidocker/minidocker"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testscript transcripts")
+
+// programs are the test binary's other personalities, picked by the base
+// name of argv[0]. "minidocker" must be one: the runtime re-executes
+// /proc/self/exe as argv[0]="minidocker" init, and in a test that is the
+// test binary.
+var programs = map[string]func(){
+	"minidocker": func() { os.Exit(minidocker.Main(os.Args)) },
+	"sigafter":   func() { os.Exit(sigafter(os.Args[1:])) },
+	"ptyrun":     func() { os.Exit(ptyrun(os.Args[1:])) },
+	"unpriv":     func() { os.Exit(unpriv(os.Args[1:])) },
+	"breakout":   func() { os.Exit(breakout(os.Args[1:])) },
+}
+
+// Main runs the tests, or one of the programs when the binary was started
+// under its name. Call it from TestMain.
+func Main(m *testing.M) { ts.Main(m, programs) }
+
+// Run runs every dir/*.txtar transcript as a subtest.
+func Run(t *testing.T, dir string) { ts.Run(t, params(dir)) }
+
+func params(dir string) ts.Params {
+	return ts.Params{
+		Dir:           dir,
+		UpdateScripts: *update,
+		Setup:         watchLeaks,
+		Condition:     condition,
+		Cmds: map[string]func(*ts.TestScript, bool, []string){
+			"mkrootfs":    cmdMkrootfs,
+			"exits":       cmdExits,
+			"install":     cmdInstall,
+			"hostns":      cmdHostns,
+			"sysvshm":     cmdSysvshm,
+			"sharedmount": cmdSharedmount,
+		},
+	}
+}
