@@ -10,5 +10,5 @@ import (
 )
 
 func runContainer(cfg *ns.Config, interactive bool, stdin, stdout, stderr *os.File) (int, error) {
-	return 0, errors.New("containers need Linux namespaces: run minidocker in a Linux VM (see docs/workshop.md)")
+	return 0, errors.New("containers need Linux namespaces: run minidocker in a Linux VM")
 }

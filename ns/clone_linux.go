@@ -36,14 +36,15 @@ type cloneArgs struct {
 
 // cloneExec starts path as a new process in new namespaces (flags), with
 // argv and env, and fds[i] as its file descriptor i. If cgroupFD >= 0 the
-// child is born inside that cgroup. If waitFd >= 0 the child reads one byte
-// from it before exec: a user namespace must have its ID maps before exec,
-// or exec computes the capabilities of an unmapped user (none). It returns the child's PID and a pidfd
-// for it (-1 where the kernel has no clone3).
+// child is born inside that cgroup. If wait[0] >= 0 the child reads one
+// byte from that pipe (read end wait[0], write end wait[1]) before exec: a
+// user namespace must have its ID maps before exec, or exec computes the
+// capabilities of an unmapped user (none). It returns the child's PID and a
+// pidfd for it (-1 where the kernel has no clone3).
 //
 // It is fork+exec written out by hand: what os/exec does with
 // SysProcAttr.Cloneflags, without the parts a container does not need.
-func cloneExec(path string, argv, env []string, fds []int, flags uint64, cgroupFD, waitFd int) (pid, pidfd int, err error) {
+func cloneExec(path string, argv, env []string, fds []int, flags uint64, cgroupFD int, wait [2]int) (pid, pidfd int, err error) {
 	// After clone the child may not allocate or grow its stack (it is a copy
 	// of one thread of a Go program), so every C string is made here.
 	pathp, err := unix.BytePtrFromString(path)
@@ -94,12 +95,12 @@ func cloneExec(path string, argv, env []string, fds []int, flags uint64, cgroupF
 	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &all, &old); err != nil {
 		return 0, -1, fmt.Errorf("block signals: %w", err)
 	}
-	r, errno := forkExec(&args, pathp, &argvp[0], &envp[0], high, waitFd, &old)
+	r, errno := forkExec(&args, pathp, &argvp[0], &envp[0], high, wait, &old)
 	if errno == unix.ENOSYS && cgroupFD < 0 {
 		// No clone3 (before Linux 5.3, or a seccomp filter hides it): clone.
 		args.flags &^= unix.CLONE_PIDFD
 		pidfd32 = -1
-		r, errno = forkExec(&args, pathp, &argvp[0], &envp[0], high, waitFd, &old)
+		r, errno = forkExec(&args, pathp, &argvp[0], &envp[0], high, wait, &old)
 	}
 	unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
 	runtime.KeepAlive(argvp)
@@ -117,7 +118,7 @@ func cloneExec(path string, argv, env []string, fds []int, flags uint64, cgroupF
 //
 //go:nosplit
 //go:norace
-func forkExec(args *cloneArgs, path *byte, argv, env **byte, fds []int, waitFd int, mask *unix.Sigset_t) (uintptr, syscall.Errno) {
+func forkExec(args *cloneArgs, path *byte, argv, env **byte, fds []int, wait [2]int, mask *unix.Sigset_t) (uintptr, syscall.Errno) {
 	var pid uintptr
 	var errno syscall.Errno
 	if args.flags&unix.CLONE_PIDFD != 0 {
@@ -132,10 +133,14 @@ func forkExec(args *cloneArgs, path *byte, argv, env **byte, fds []int, waitFd i
 	// The child. Die with the parent: a foreground container must not
 	// outlive its CLI, nor wait below for a parent that is gone.
 	syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0, 0)
-	// Wait for the parent's go-ahead.
-	if waitFd >= 0 {
+	// Wait for the parent's go-ahead. Our copy of the write end goes first:
+	// then a parent that died, before or after the prctl, reads as EOF.
+	if wait[0] >= 0 {
+		syscall.RawSyscall(unix.SYS_CLOSE, uintptr(wait[1]), 0, 0)
 		var b [1]byte
-		syscall.RawSyscall(unix.SYS_READ, uintptr(waitFd), uintptr(unsafe.Pointer(&b[0])), 1)
+		if n, _, _ := syscall.RawSyscall(unix.SYS_READ, uintptr(wait[0]), uintptr(unsafe.Pointer(&b[0])), 1); n != 1 {
+			childExit(unix.EPIPE)
+		}
 	}
 	// Its fds: fds[i] becomes i, not close-on-exec.
 	for i := 0; i < len(fds); i++ {

@@ -14,6 +14,9 @@ var (
 	ErrNoSuchUser   = errors.New("no matching entries in passwd file")
 	ErrNoSuchGroup  = errors.New("no matching entries in group file")
 	ErrInitInternal = errors.New("init is started by minidocker run, not by hand")
+
+	errInitGone   = errors.New("container init exited before it started")
+	errParentGone = errors.New("minidocker exited before the container started")
 )
 
 // StartError is the container's init failing before the command ran: the

@@ -22,31 +22,45 @@ const syncFd = 3
 // sets the container up from the inside and executes the command in its own
 // place, as PID 1. It returns only on failure, with the exit code, after
 // telling the parent why.
-func Init() int {
+func Init() (code int) {
 	// Exec and the credentials set before it act on this thread.
 	runtime.LockOSThread()
 	// Seen by ps until the command replaces us (and for good with --init).
 	unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&initName[0])), 0, 0, 0)
-	cfg, err := readConfig()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "minidocker: init: %v\n", err)
+	if t, err := unix.GetsockoptInt(syncFd, unix.SOL_SOCKET, unix.SO_TYPE); err != nil || t != unix.SOCK_SEQPACKET {
+		// Not started by Start: there is no parent to tell.
+		fmt.Fprintf(os.Stderr, "minidocker: %v\n", ErrInitInternal)
 		return ExitEngine
 	}
-	err = initContainer(cfg)
+	// The parent takes a closed socket without a message for a started
+	// command, so every failure, a panic too, must send one.
+	defer func() {
+		if r := recover(); r != nil {
+			code = report(fmt.Errorf("init: internal error: %v", r))
+		}
+	}()
+	cfg, err := readConfig()
+	if err == nil {
+		err = initContainer(cfg)
+	}
+	return report(err)
+}
+
+// report sends err to the parent, which prints it, and returns the exit code.
+func report(err error) int {
 	code := ExitEngine
 	var se *StartError
 	if errors.As(err, &se) {
 		code = se.Code
 	}
 	b, _ := json.Marshal(message{Type: "error", Code: code, Error: err.Error()})
-	unix.Send(syncFd, b, 0)
+	if unix.Send(syncFd, b, 0) != nil {
+		fmt.Fprintf(os.Stderr, "minidocker: %v\n", err)
+	}
 	return code
 }
 
 func readConfig() (*Config, error) {
-	if t, err := unix.GetsockoptInt(syncFd, unix.SOL_SOCKET, unix.SO_TYPE); err != nil || t != unix.SOCK_SEQPACKET {
-		return nil, ErrInitInternal
-	}
 	buf := make([]byte, 1<<20)
 	n, _, err := unix.Recvfrom(syncFd, buf, 0)
 	if err != nil {
@@ -141,6 +155,20 @@ func setUser(u ExecUser, rootless bool) error {
 	}
 	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID)); e != 0 {
 		return fmt.Errorf("set uid %d: %w", u.UID, e)
+	}
+	return keepParentDeathSignal()
+}
+
+// keepParentDeathSignal sets the parent-death signal again: a change of
+// credentials clears it, and the container must die with minidocker. If the
+// parent died before that, its end of the sync socket is closed.
+func keepParentDeathSignal() error {
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0); err != nil {
+		return fmt.Errorf("set parent-death signal: %w", err)
+	}
+	fds := []unix.PollFd{{Fd: syncFd, Events: unix.POLLRDHUP}}
+	if n, _ := unix.Poll(fds, 0); n > 0 && fds[0].Revents&(unix.POLLRDHUP|unix.POLLHUP) != 0 {
+		return errParentGone
 	}
 	return nil
 }

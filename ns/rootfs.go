@@ -93,7 +93,7 @@ func setupRootfs(ops fsOps, cfg *Config) error {
 		}
 	}
 	for _, p := range cfg.ReadonlyPaths {
-		if err := readonlyPath(ops, p, msRec); err != nil {
+		if err := readonlyPath(ops, p); err != nil {
 			return err
 		}
 	}
@@ -102,8 +102,10 @@ func setupRootfs(ops fsOps, cfg *Config) error {
 	if err := ops.MkdirAll(filepath.Join("/", cfg.Cwd), 0o755); err != nil {
 		return fmt.Errorf("create working directory %s: %w", cfg.Cwd, err)
 	}
+	// The root is already a bind mount (step 2): remount it in place, as a
+	// second bind on top would leave the writable one reachable beneath.
 	if cfg.ReadOnly {
-		if err := readonlyPath(ops, "/", 0); err != nil {
+		if err := remountReadonly(ops, "/"); err != nil {
 			return err
 		}
 	}
@@ -207,11 +209,11 @@ func maskPath(ops fsOps, p string) error {
 }
 
 // readonlyPath bind-mounts p onto itself and remounts the bind read-only.
-func readonlyPath(ops fsOps, p string, rec uintptr) error {
+func readonlyPath(ops fsOps, p string) error {
 	if _, err := ops.Stat(p); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	if err := ops.Mount(p, p, "", msBind|rec, ""); err != nil {
+	if err := ops.Mount(p, p, "", msBind|msRec, ""); err != nil {
 		return fmt.Errorf("bind mount %s read-only: %w", p, err)
 	}
 	return remountReadonly(ops, p)

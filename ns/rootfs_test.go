@@ -132,6 +132,9 @@ func TestRootfsKeepsLockedFlags(t *testing.T) {
 	if i := index(t, r.calls, "mkdir /work"); i > len(r.calls)-2 {
 		t.Error("working directory created after the root went read-only")
 	}
+	if slices.ContainsFunc(r.calls, func(c string) bool { return strings.HasPrefix(c, `mount "/" /`) }) {
+		t.Error("a second bind over the root: the writable one stays reachable beneath")
+	}
 }
 
 func TestRootfsRootless(t *testing.T) {

@@ -40,25 +40,23 @@ func Start(cfg *Config, stdio Stdio) (*Process, error) {
 	defer unix.Close(parent)
 
 	flags := uint64(Namespaces)
-	waitR, waitW := -1, -1
+	wait := [2]int{-1, -1}
 	if cfg.Rootless {
 		flags |= unix.CLONE_NEWUSER
-		var pipe [2]int
-		if err := unix.Pipe2(pipe[:], unix.O_CLOEXEC); err != nil {
+		if err := unix.Pipe2(wait[:], unix.O_CLOEXEC); err != nil {
 			return nil, fmt.Errorf("create sync pipe: %w", err)
 		}
-		waitR, waitW = pipe[0], pipe[1]
-		defer unix.Close(waitR)
-		defer unix.Close(waitW)
+		defer unix.Close(wait[0])
+		defer unix.Close(wait[1])
 	}
 	stdfds := []int{int(stdio.Stdin.Fd()), int(stdio.Stdout.Fd()), int(stdio.Stderr.Fd()), child}
-	pid, pidfd, err := cloneExec("/proc/self/exe", InitArgs, nil, stdfds, flags, -1, waitR)
+	pid, pidfd, err := cloneExec("/proc/self/exe", InitArgs, nil, stdfds, flags, -1, wait)
 	unix.Close(child)
 	if err != nil {
 		return nil, fmt.Errorf("start container init: %w", err)
 	}
 	p := &Process{Pid: pid, pidfd: pidfd}
-	if err := p.handshake(cfg, parent, waitW); err != nil {
+	if err := p.handshake(cfg, parent, wait[1]); err != nil {
 		p.Signal(unix.SIGKILL)
 		status, _ := p.Wait()
 		if err == errInitGone && status > 0 && status < 128 {
@@ -71,8 +69,6 @@ func Start(cfg *Config, stdio Stdio) (*Process, error) {
 	}
 	return p, nil
 }
-
-var errInitGone = errors.New("container init exited before it started")
 
 func (p *Process) handshake(cfg *Config, sock, goAhead int) error {
 	if cfg.Rootless {
