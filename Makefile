@@ -1,6 +1,7 @@
 # minidocker: `make` builds bin/minidocker, `make test` installs what the
 # tests need and runs every tier, `make demo` runs a container.
-GO     ?= go
+# Go from PATH, else where the official tarball puts it.
+GO     ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN    := bin/minidocker
 DEMO   := .cache/demo-rootfs
 # Static binaries: the test binary is copied into container root file
@@ -26,7 +27,7 @@ deps: go-check
 	$(GO) mod download
 
 go-check:
-	@command -v $(GO) >/dev/null || { echo "need Go 1.26 on PATH (https://go.dev/dl/), e.g. export PATH=\$$PATH:/usr/local/go/bin"; exit 1; }
+	@command -v $(GO) >/dev/null || { echo "need Go 1.26: install it from https://go.dev/dl/ into /usr/local/go, or put go on PATH"; exit 1; }
 
 vet: go-check
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; [ -z "$$out" ] || { echo "gofmt needed:"; echo "$$out"; exit 1; }
@@ -45,12 +46,10 @@ update:
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
 
+# The chapters' busybox rootfs (until images exist), and a container on it.
 demo: deps build
-	rm -rf $(DEMO) && mkdir -p $(DEMO)/bin $(DEMO)/etc $(DEMO)/proc $(DEMO)/sys $(DEMO)/dev $(DEMO)/tmp $(DEMO)/root
-	cp "$$(command -v busybox)" $(DEMO)/bin/busybox
-	cd $(DEMO)/bin && for a in $$(./busybox --list); do [ "$$a" = busybox ] || ln -s busybox "$$a"; done
-	printf 'root:x:0:0:root:/root:/bin/sh\n' > $(DEMO)/etc/passwd
-	printf 'root:x:0:\n' > $(DEMO)/etc/group
+	rm -rf $(DEMO)
+	$(GO) run ./cmd/mkrootfs $(DEMO)
 	./$(BIN) run --rootfs $(DEMO) sh -c 'echo "hostname: $$(hostname)"; echo "PID of this shell: $$$$"; ps; echo "/ holds:"; ls /'
 
 clean:

@@ -50,6 +50,10 @@ user:x:1000:
 nogroup:x:65534:
 `
 
+// MkRootfs makes dir the busybox root filesystem the transcripts use, with
+// the static busybox found on $PATH: for `make demo` and the benchmarks.
+func MkRootfs(dir string) error { return mkrootfs(dir, os.Getenv("PATH")) }
+
 // mkrootfs fills dir with a static busybox found on pathList, a symlink
 // per applet, the usual directories and users root, nobody and user.
 func mkrootfs(dir, pathList string) error {
