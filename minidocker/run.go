@@ -19,10 +19,13 @@ type runOptions struct {
 	env, envFiles                   []string
 	tty, interactive, init          bool
 	rm, readOnly                    bool
+	capAdd, capDrop                 []string
 }
 
 func (o *runOptions) flags() *flagSet {
 	fs := &flagSet{cmd: "run"}
+	fs.List(&o.capAdd, "cap-add", "", "list", "Add Linux capabilities")
+	fs.List(&o.capDrop, "cap-drop", "", "list", "Drop Linux capabilities")
 	fs.String(&o.rootfs, "rootfs", "", "DIR", "Root filesystem directory to run in")
 	fs.List(&o.env, "env", "e", "list", "Set environment variables (KEY=VALUE, or KEY to pass it on)")
 	fs.List(&o.envFiles, "env-file", "", "list", "Read in a file of environment variables")
@@ -76,6 +79,10 @@ func (o *runOptions) config(args []string) (*ns.Config, error) {
 	if len(args) == 0 {
 		return nil, errors.New("run needs a command to run in the container (see 'minidocker run --help')")
 	}
+	caps, err := ns.Capabilities(o.capAdd, o.capDrop)
+	if err != nil {
+		return nil, err
+	}
 	id := newID()
 	cfg := &ns.Config{
 		Rootfs:        rootfs,
@@ -86,6 +93,7 @@ func (o *runOptions) config(args []string) (*ns.Config, error) {
 		Tty:           o.tty,
 		Init:          o.init,
 		ReadOnly:      o.readOnly,
+		Capabilities:  caps,
 		MaskedPaths:   ns.DefaultMaskedPaths,
 		ReadonlyPaths: ns.DefaultReadonlyPaths,
 	}

@@ -20,6 +20,10 @@ type Config struct {
 	Init     bool // run a small reaper as PID 1 that forwards signals and reaps zombies
 	ReadOnly bool // mount the root filesystem read-only
 
+	// Capabilities bound what the command may hold: exactly these, by name
+	// (CAP_CHOWN, ...). DefaultCapabilities are Docker's.
+	Capabilities []string
+
 	// Rootless is set when the caller is not root: a user namespace maps the
 	// caller to root inside and device nodes are bind-mounted from the host.
 	Rootless bool

@@ -101,6 +101,9 @@ func initContainer(cfg *Config) error {
 		return fmt.Errorf("chdir to working directory %s: %w", cfg.Cwd, err)
 	}
 	unix.Umask(0o022)
+	if err := limitCapabilities(cfg.Capabilities); err != nil {
+		return err
+	}
 	if cfg.Init {
 		return reap(cfg, u, env)
 	}
