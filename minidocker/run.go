@@ -76,6 +76,9 @@ func (o *runOptions) config(args []string) (*ns.Config, error) {
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("rootfs %s: not a directory", o.rootfs)
 	}
+	if real, err := filepath.EvalSymlinks(rootfs); err == nil && real == "/" {
+		return nil, fmt.Errorf("rootfs %s is the host's own root: give a directory that holds a root filesystem (make demo builds one)", o.rootfs)
+	}
 	if len(args) == 0 {
 		return nil, errors.New("run needs a command to run in the container (see 'minidocker run --help')")
 	}
@@ -117,6 +120,9 @@ func (o *runOptions) config(args []string) (*ns.Config, error) {
 		}
 		cfg.Env = setEnv(cfg.Env, kvs...)
 	}
+	if err := checkEnv(o.env); err != nil {
+		return nil, err
+	}
 	cfg.Env = setEnv(cfg.Env, o.env...)
 	if euid := os.Geteuid(); euid != 0 {
 		// Rootless: a user namespace in which the caller is root.
@@ -125,6 +131,16 @@ func (o *runOptions) config(args []string) (*ns.Config, error) {
 		cfg.GIDMap = []ns.IDMap{{ContainerID: 0, HostID: os.Getegid(), Size: 1}}
 	}
 	return cfg, nil
+}
+
+// checkEnv refuses an entry without a key, as docker does ("=x").
+func checkEnv(kvs []string) error {
+	for _, kv := range kvs {
+		if key, _, _ := strings.Cut(kv, "="); key == "" {
+			return fmt.Errorf("invalid environment variable: %s", kv)
+		}
+	}
+	return nil
 }
 
 // setEnv adds KEY=VALUE entries, replacing earlier ones with the same key.
