@@ -119,7 +119,7 @@ func runScript(t *testing.T, script string) *fakeT {
 	if err := os.WriteFile(file, []byte(script+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := params("")
+	p := params("", workRoot(t))
 	p.Dir, p.Files = "", []string{file}
 	ft := new(fakeT)
 	ts.RunT(ft, p)

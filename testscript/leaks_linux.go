@@ -201,7 +201,7 @@ func isNameByte(b byte) bool {
 
 // otherWork matches a path in another transcript's work directory, in
 // this test binary or another one running beside it.
-var otherWork = regexp.MustCompile(`/go-test-script[^/]*/script-[^/]+(/|$)`)
+var otherWork = regexp.MustCompile(`/(go-test-script|` + workRootPrefix + `)[^/]*/script-[^/]+(/|$)`)
 
 // mountChanges lists the mounts that appeared or disappeared since
 // before, leaving out those of other transcripts running beside this one.

@@ -33,11 +33,28 @@ var programs = map[string]func(){
 func Main(m *testing.M) { ts.Main(m, programs) }
 
 // Run runs every dir/*.txtar transcript as a subtest.
-func Run(t *testing.T, dir string) { ts.Run(t, params(dir)) }
+func Run(t *testing.T, dir string) { ts.Run(t, params(dir, workRoot(t))) }
 
-func params(dir string) ts.Params {
+// workRoot is a directory for the transcripts' work directories, removed
+// after the test. (go-internal removes its own root only once every
+// transcript ran, so -run with one of them left a /tmp/go-test-script*.)
+// Its name tells the leak check whose mounts are whose (otherWork).
+func workRoot(t testing.TB) string {
+	dir, err := os.MkdirTemp("", workRootPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+const workRootPrefix = "minidocker-scripts"
+
+// params are the harness's settings, with work directories under workRoot.
+func params(dir, workRoot string) ts.Params {
 	return ts.Params{
 		Dir:           dir,
+		WorkdirRoot:   workRoot,
 		UpdateScripts: *update,
 		Setup:         watchLeaks,
 		Condition:     condition,
