@@ -48,6 +48,9 @@ func Init() (code int) {
 
 // report sends err to the parent, which prints it, and returns the exit code.
 func report(err error) int {
+	if err == nil { // initContainer returns only on failure
+		err = errors.New("init: internal error: returned without executing the command")
+	}
 	code := ExitEngine
 	var se *StartError
 	if errors.As(err, &se) {
