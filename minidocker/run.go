@@ -71,12 +71,13 @@ func (o *runOptions) config(args []string) (*ns.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rootfs %s: %w", o.rootfs, err)
 	}
-	if fi, err := os.Stat(rootfs); err != nil {
+	fi, err := os.Stat(rootfs)
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("rootfs %s: %w", o.rootfs, unwrapPath(err))
-	} else if !fi.IsDir() {
+	case !fi.IsDir():
 		return nil, fmt.Errorf("rootfs %s: not a directory", o.rootfs)
-	}
-	if real, err := filepath.EvalSymlinks(rootfs); err == nil && real == "/" {
+	case isHostRoot(fi):
 		return nil, fmt.Errorf("rootfs %s is the host's own root: give a directory that holds a root filesystem (make demo builds one)", o.rootfs)
 	}
 	if len(args) == 0 {
@@ -131,6 +132,13 @@ func (o *runOptions) config(args []string) (*ns.Config, error) {
 		cfg.GIDMap = []ns.IDMap{{ContainerID: 0, HostID: os.Getegid(), Size: 1}}
 	}
 	return cfg, nil
+}
+
+// isHostRoot reports whether fi is the host's / itself, by any path: a
+// symlink or a bind mount of it.
+func isHostRoot(fi os.FileInfo) bool {
+	root, err := os.Stat("/")
+	return err == nil && os.SameFile(fi, root)
 }
 
 // checkEnv refuses an entry without a key, as docker does ("=x").
