@@ -27,6 +27,9 @@ func runContainer(cfg *ns.Config, interactive bool, stdin, stdout, stderr *os.Fi
 		defer devnull.Close()
 		stdio.Stdin = devnull
 	}
+	if cfg.Tty {
+		cfg.ConsoleSize = consoleSize(stdout, stdin)
+	}
 	// Catch signals before the container exists, so none is lost.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, proxied...)

@@ -6,13 +6,15 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/minidocker/minidocker/ns"
 	"golang.org/x/sys/unix"
 )
 
 // attachTerminal connects the container's terminal (the pty master) to ours:
 // our terminal goes raw, so every key (^C too) reaches the container's line
-// discipline, and our window size follows to the container's. detach waits
-// for the container's last output and puts our terminal back.
+// discipline, and changes of our window size follow to the container's (its
+// first size the init set, from consoleSize). detach waits for the
+// container's last output and puts our terminal back.
 func attachTerminal(master, stdin, stdout *os.File) (detach func(), err error) {
 	restore := func() {}
 	if stdin != nil {
@@ -23,25 +25,18 @@ func attachTerminal(master, stdin, stdout *os.File) (detach func(), err error) {
 			restore = func() {}
 		}
 	}
-	resize := func() {
-		for _, f := range []*os.File{stdout, stdin} {
-			if f == nil {
-				continue
-			}
-			if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil {
-				unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, ws)
-				return
-			}
-		}
-	}
-	resize()
 	winch := make(chan os.Signal, 1)
 	signal.Notify(winch, unix.SIGWINCH)
 	go func() {
 		for range winch {
-			resize()
+			if size := consoleSize(stdout, stdin); size.Rows > 0 {
+				ws := unix.Winsize{Row: size.Rows, Col: size.Cols}
+				unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, &ws)
+			}
 		}
 	}()
+	// A resize between the init's reading of the size and the Notify above.
+	winch <- unix.SIGWINCH
 	if stdin != nil {
 		go io.Copy(master, stdin)
 	}
@@ -57,6 +52,20 @@ func attachTerminal(master, stdin, stdout *os.File) (detach func(), err error) {
 		close(winch)
 		restore()
 	}, nil
+}
+
+// consoleSize is the size of the first of files that is a terminal, or
+// zero.
+func consoleSize(files ...*os.File) ns.ConsoleSize {
+	for _, f := range files {
+		if f == nil {
+			continue
+		}
+		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil {
+			return ns.ConsoleSize{Rows: ws.Row, Cols: ws.Col}
+		}
+	}
+	return ns.ConsoleSize{}
 }
 
 // makeRaw is cfmakeraw(3): no echo, no line editing, no signals from keys,

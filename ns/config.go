@@ -17,8 +17,12 @@ type Config struct {
 	User     string   // "uid[:gid]" or "name[:group]", resolved in the container's /etc/passwd
 	Hostname string
 	Tty      bool // the command gets a new pseudo-terminal from the container's devpts
-	Init     bool // run a small reaper as PID 1 that forwards signals and reaps zombies
-	ReadOnly bool // mount the root filesystem read-only
+	// ConsoleSize is the terminal's size when the command starts, with Tty
+	// (as OCI's process.consoleSize): set later, the change would reach the
+	// command as a SIGWINCH it did not ask for.
+	ConsoleSize ConsoleSize
+	Init        bool // run a small reaper as PID 1 that forwards signals and reaps zombies
+	ReadOnly    bool // mount the root filesystem read-only
 
 	// Capabilities bound what the command may hold: exactly these, by name
 	// (CAP_CHOWN, ...). DefaultCapabilities are Docker's.
@@ -32,6 +36,11 @@ type Config struct {
 
 	MaskedPaths   []string // made unreadable: /dev/null over files, an empty read-only tmpfs over dirs
 	ReadonlyPaths []string // bind-mounted read-only
+}
+
+// ConsoleSize is a terminal's size in characters; zero is unknown.
+type ConsoleSize struct {
+	Rows, Cols uint16
 }
 
 // IDMap is one line of /proc/PID/uid_map or gid_map.

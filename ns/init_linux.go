@@ -91,7 +91,7 @@ func initContainer(cfg *Config) error {
 		return err
 	}
 	if cfg.Tty {
-		if err := setupTty(); err != nil {
+		if err := setupTty(cfg.ConsoleSize); err != nil {
 			return err
 		}
 	}

@@ -11,7 +11,7 @@ import (
 // the master goes to the parent (which copies it to the user's terminal),
 // the slave becomes stdin, stdout, stderr and the controlling terminal of a
 // new session, as a login would have it.
-func setupTty() error {
+func setupTty(size ConsoleSize) error {
 	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open /dev/ptmx: %w", err)
@@ -26,6 +26,13 @@ func setupTty() error {
 		return fmt.Errorf("open pty slave: %w", errno)
 	}
 	slave := int(r)
+	if size.Rows > 0 && size.Cols > 0 {
+		ws := unix.Winsize{Row: size.Rows, Col: size.Cols}
+		if err := unix.IoctlSetWinsize(master, unix.TIOCSWINSZ, &ws); err != nil {
+			unix.Close(slave)
+			return fmt.Errorf("set terminal size: %w", err)
+		}
+	}
 	b, _ := json.Marshal(message{Type: "pty"})
 	if err := unix.Sendmsg(syncFd, b, unix.UnixRights(master), nil, 0); err != nil {
 		unix.Close(slave)
