@@ -37,6 +37,31 @@ const (
 	OpaqueDir             // ".wh..wh..opq": the directory's lower contents are hidden
 )
 
+// Form is how a store wants whiteouts written when a layer is applied
+// into it (unionfs.LayerDir).
+type Form int
+
+const (
+	// FormOverlay: a whiteout becomes a 0/0 character device (MakeOverlay),
+	// an opaque directory gets OpaqueXattr (SetOpaque). The layer's own
+	// directory holds only its files; overlay reads the marks when mounted.
+	FormOverlay Form = iota + 1
+	// FormDelete: the directory already holds a copy of the parent's tree,
+	// so a whiteout deletes the path, and an opaque directory is emptied
+	// before the layer's own entries in it are written.
+	FormDelete
+)
+
+func (f Form) String() string {
+	switch f {
+	case FormOverlay:
+		return "overlay"
+	case FormDelete:
+		return "delete"
+	}
+	return fmt.Sprintf("Form(%d)", int(f))
+}
+
 // Parse tells what the base name of a tar entry means and, for Remove,
 // the name it deletes. Names the spec reserves but does not define, and
 // whiteouts of "", "." or "..", are errors: an extractor must refuse them
