@@ -15,6 +15,7 @@ func TestFlagsLikeDocker(t *testing.T) {
 		{[]string{"-it", "--rootfs", "r", "sh"}, runOptions{tty: true, interactive: true, rootfs: "r"}, []string{"sh"}},
 		{[]string{"--rootfs=r", "-eA=1", "-e", "B=2", "--env=C=3", "ls", "-l"}, runOptions{rootfs: "r", env: []string{"A=1", "B=2", "C=3"}}, []string{"ls", "-l"}},
 		{[]string{"-tu", "1000:5", "--rootfs", "r", "--", "-x"}, runOptions{tty: true, user: "1000:5", rootfs: "r"}, []string{"-x"}},
+		{[]string{"--layer", "a", "--layer=b", "--root", "s", "--storage-driver", "vfs", "sh"}, runOptions{storage: storageOptions{layers: []string{"a", "b"}, root: "s", driver: "vfs"}}, []string{"sh"}},
 		{[]string{"-h", "box", "--init", "--rm=false", "-w", "/tmp", "--rootfs", "r", "id"}, runOptions{hostname: "box", init: true, workdir: "/tmp", rootfs: "r"}, []string{"id"}},
 	} {
 		var o runOptions
@@ -23,7 +24,7 @@ func TestFlagsLikeDocker(t *testing.T) {
 			t.Errorf("%q: %v", tc.args, err)
 			continue
 		}
-		if diff := cmp.Diff(tc.want, o, cmp.AllowUnexported(runOptions{})); diff != "" {
+		if diff := cmp.Diff(tc.want, o, cmp.AllowUnexported(runOptions{}, storageOptions{})); diff != "" {
 			t.Errorf("%q: (-want +got)\n%s", tc.args, diff)
 		}
 		if diff := cmp.Diff(tc.rest, rest); diff != "" {

@@ -20,6 +20,7 @@ type runOptions struct {
 	tty, interactive, init          bool
 	rm, readOnly                    bool
 	capAdd, capDrop                 []string
+	storage                         storageOptions // --layer, --root, --storage-driver: storage.go
 }
 
 func (o *runOptions) flags() *flagSet {
@@ -27,6 +28,7 @@ func (o *runOptions) flags() *flagSet {
 	fs.List(&o.capAdd, "cap-add", "", "list", "Add Linux capabilities")
 	fs.List(&o.capDrop, "cap-drop", "", "list", "Drop Linux capabilities")
 	fs.String(&o.rootfs, "rootfs", "", "DIR", "Root filesystem directory to run in")
+	o.storage.flags(fs)
 	fs.List(&o.env, "env", "e", "list", "Set environment variables (KEY=VALUE, or KEY to pass it on)")
 	fs.List(&o.envFiles, "env-file", "", "list", "Read in a file of environment variables")
 	fs.String(&o.hostname, "hostname", "h", "string", "Container host name (default: the container ID's first 12 digits)")
@@ -45,16 +47,22 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 	fs := o.flags()
 	rest, err := fs.Parse(args)
 	if errors.Is(err, errHelp) {
-		fmt.Fprintf(stdout, "Usage:  minidocker run --rootfs DIR [OPTIONS] COMMAND [ARG...]\n\nRun a command in a new container\n\nOptions:\n%s", fs.Usage())
+		fmt.Fprintf(stdout, "Usage:  minidocker run (--rootfs DIR | --layer DIR...) [OPTIONS] COMMAND [ARG...]\n\nRun a command in a new container\n\nOptions:\n%s", fs.Usage())
 		return 0
 	}
 	if err != nil {
 		return fail(stderr, fmt.Errorf("%v (see 'minidocker run --help')", err))
 	}
+	release, err := o.storage.setup(&o.rootfs, stderr)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer release()
 	cfg, err := o.config(rest)
 	if err != nil {
 		return fail(stderr, err)
 	}
+	cfg.RootfsMounts = o.storage.mounts
 	code, err := runContainer(cfg, o.interactive, stdin, stdout, stderr)
 	if err != nil {
 		return fail(stderr, err)
@@ -65,7 +73,7 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 // config turns the flags into what the container's init needs.
 func (o *runOptions) config(args []string) (*ns.Config, error) {
 	if o.rootfs == "" {
-		return nil, errors.New("run needs --rootfs DIR, a root filesystem directory (see 'minidocker run --help')")
+		return nil, errors.New("run needs --rootfs DIR, a root filesystem directory, or --layer DIR for each layer (see 'minidocker run --help')")
 	}
 	rootfs, err := filepath.Abs(o.rootfs)
 	if err != nil {

@@ -7,6 +7,8 @@
 // user, then executes the container's command in place of itself.
 package ns
 
+import "github.com/minidocker/minidocker/unionfs/mount"
+
 // Config is everything the container's init needs. The parent sends it to the
 // child over the sync socket as JSON.
 type Config struct {
@@ -36,6 +38,12 @@ type Config struct {
 
 	MaskedPaths   []string // made unreadable: /dev/null over files, an empty read-only tmpfs over dirs
 	ReadonlyPaths []string // bind-mounted read-only
+
+	// RootfsMounts make the root filesystem on Rootfs (an empty directory
+	// then): the image's layers as an overlay, from the snapshot store.
+	// The init performs them in the container's mount namespace, so they
+	// go away with it and never show on the host.
+	RootfsMounts []mount.Mount `json:",omitempty"`
 }
 
 // ConsoleSize is a terminal's size in characters; zero is unknown.

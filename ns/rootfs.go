@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/minidocker/minidocker/unionfs/mount"
 )
 
 // Mount flags, as <sys/mount.h> numbers them (the same on every Linux
@@ -27,6 +29,7 @@ const (
 // flags of every mount can be checked without root.
 type fsOps interface {
 	Mount(source, target, fstype string, flags uintptr, data string) error
+	MountAll(mounts []mount.Mount, target string) error // mount.All
 	Unmount(target string, flags int) error
 	PivotRoot(newroot, putold string) error
 	Chdir(dir string) error
@@ -57,6 +60,13 @@ func setupRootfs(ops fsOps, cfg *Config) error {
 	// "/" is shared, and pivot_root refuses a shared root (EINVAL).
 	if err := ops.Mount("", "/", "", msRec|msPrivate, ""); err != nil {
 		return fmt.Errorf("make / private: %w", err)
+	}
+	// The layers become the root, in this namespace only (step 1 first:
+	// else the overlay would propagate to the host).
+	if len(cfg.RootfsMounts) > 0 {
+		if err := ops.MountAll(cfg.RootfsMounts, root); err != nil {
+			return fmt.Errorf("mount rootfs layers: %w", err)
+		}
 	}
 	// 2. pivot_root needs the new root to be a mount point.
 	if err := ops.Mount(root, root, "", msBind|msRec, ""); err != nil {

@@ -4,6 +4,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/unionfs/mount"
 )
 
 // kernelFS is fsOps made of system calls.
@@ -17,6 +19,10 @@ func (kernelFS) PivotRoot(newroot, putold string) error    { return unix.PivotRo
 func (kernelFS) Chdir(dir string) error                    { return unix.Chdir(dir) }
 func (kernelFS) MkdirAll(p string, perm os.FileMode) error { return os.MkdirAll(p, perm) }
 func (kernelFS) Symlink(oldname, newname string) error     { return unix.Symlink(oldname, newname) }
+
+func (kernelFS) MountAll(ms []mount.Mount, target string) error {
+	return mount.All(ms, target)
+}
 
 func (kernelFS) Mknod(p string, mode uint32, major, minor uint32) error {
 	return unix.Mknod(p, mode, int(unix.Mkdev(major, minor)))

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/minidocker/minidocker/unionfs/mount"
 )
 
 // recordFS is fsOps that writes down every call instead of making it, so
@@ -33,6 +35,13 @@ func (r *recordFS) do(call string) error {
 
 func (r *recordFS) Mount(src, dst, fstype string, flags uintptr, data string) error {
 	return r.do(fmt.Sprintf("mount %q %s %s %#x %q", src, dst, fstype, flags, data))
+}
+func (r *recordFS) MountAll(ms []mount.Mount, target string) error {
+	var s []string
+	for _, m := range ms {
+		s = append(s, m.String())
+	}
+	return r.do(fmt.Sprintf("mountall %s on %s", strings.Join(s, "; "), target))
 }
 func (r *recordFS) Unmount(p string, flags int) error {
 	return r.do(fmt.Sprintf("umount %s %#x", p, flags))
@@ -165,5 +174,32 @@ func TestRootfsErrorsSayWhat(t *testing.T) {
 	err := setupRootfs(r, testConfig())
 	if diff := cmp.Diff("pivot_root to /r: invalid argument", fmt.Sprint(err)); diff != "" {
 		t.Error(diff)
+	}
+}
+
+// The image's layers are mounted on the rootfs after propagation is
+// private (else the overlay would show on the host) and before the bind
+// that makes it a mount point for pivot_root.
+func TestRootfsLayersOrder(t *testing.T) {
+	r := newRecordFS()
+	cfg := testConfig()
+	cfg.RootfsMounts = []mount.Mount{{Type: "overlay", Source: "overlay", Options: []string{"lowerdir=/l2:/l1", "upperdir=/u", "workdir=/w"}}}
+	if err := setupRootfs(r, cfg); err != nil {
+		t.Fatal(err)
+	}
+	want := "mountall mount -t overlay -o lowerdir=/l2:/l1,upperdir=/u,workdir=/w overlay on /r"
+	if r.calls[1] != want {
+		t.Errorf("second call %q, want %q", r.calls[1], want)
+	}
+	if !strings.HasPrefix(r.calls[2], `mount "/r" /r`) {
+		t.Errorf("third call %q, want the bind of the rootfs", r.calls[2])
+	}
+	// Without layers, nothing is mounted for them.
+	r = newRecordFS()
+	if err := setupRootfs(r, testConfig()); err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(r.calls, func(c string) bool { return strings.HasPrefix(c, "mountall") }) {
+		t.Error("mounted layers that were not asked for")
 	}
 }

@@ -57,6 +57,10 @@ func New(root string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	root, err := filepath.Abs(root) // mounts name absolute paths
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", root, err)
+	}
 	if err := os.MkdirAll(root, 0o711); err != nil {
 		return nil, fmt.Errorf("create store %s: %w", root, err)
 	}

@@ -104,6 +104,11 @@ func (m Mount) overlayFsconfig(target string) error {
 		return fmt.Errorf("mount overlay on %s: fsopen: %w", target, err)
 	}
 	defer unix.Close(fd)
+	if m.Source != "" {
+		if err := unix.FsconfigSetString(fd, "source", m.Source); err != nil {
+			return fmt.Errorf("mount overlay on %s: source %s: %w%s", target, m.Source, err, fsErrors(fd))
+		}
+	}
 	for i, l := range lowers {
 		if err := unix.FsconfigSetString(fd, "lowerdir+", l); err != nil {
 			if i == 0 && errors.Is(err, unix.EINVAL) && !exists(l) {
