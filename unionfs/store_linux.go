@@ -219,6 +219,11 @@ func (s *Store) create(ctx context.Context, kind Kind, key, parent string, layer
 		}
 		if err := s.drv.create(ctx, tmp, kind, s.lowers(md, r), layers != nil); err != nil {
 			os.RemoveAll(tmp)
+			if errors.Is(err, os.ErrPermission) && os.Geteuid() != 0 {
+				// Rootless storage (a user namespace around the copy) is not
+				// there yet: a user can copy only files it owns.
+				err = fmt.Errorf("%w (as a user who is not root, the layers may hold only that user's files)", err)
+			}
 			return fmt.Errorf("%s snapshot %s: %w", what, key, err)
 		}
 		os.RemoveAll(dir) // a dir left by a crash between this rename and the metadata write
