@@ -26,6 +26,11 @@ func (o *storageOptions) setup(rootfs *string, stderr io.Writer) (release func()
 	if *rootfs != "" {
 		return release, errors.New("give --rootfs DIR or --layer DIR, not both (see 'minidocker run --help')")
 	}
+	for _, l := range o.layers {
+		if fi, err := os.Stat(l); err == nil && isHostRoot(fi) {
+			return release, fmt.Errorf("layer %s is the host's own root: give directories that hold layers", l)
+		}
+	}
 	root := o.root
 	if root == "" {
 		root = defaultRoot()
