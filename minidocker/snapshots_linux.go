@@ -131,7 +131,10 @@ func snapshots(ctx context.Context, s *unionfs.Store, cmd string, args []string,
 	case "usage":
 		keys := args
 		if len(keys) == 0 {
-			s.Walk(ctx, func(i unionfs.Info) error { keys = append(keys, i.Name); return nil })
+			err := s.Walk(ctx, func(i unionfs.Info) error { keys = append(keys, i.Name); return nil })
+			if err != nil {
+				return err
+			}
 		}
 		tw := tabwriter.NewWriter(w, 1, 8, 3, ' ', 0)
 		fmt.Fprintln(tw, "KEY\tSIZE\tINODES")
