@@ -7,6 +7,8 @@
 // user, then executes the container's command in place of itself.
 package ns
 
+import "os"
+
 // Config is everything the container's init needs. The parent sends it to the
 // child over the sync socket as JSON.
 type Config struct {
@@ -36,6 +38,17 @@ type Config struct {
 
 	MaskedPaths   []string // made unreadable: /dev/null over files, an empty read-only tmpfs over dirs
 	ReadonlyPaths []string // bind-mounted read-only
+
+	// Cgroup, if set, is the cgroup the init is born in (the parent's side:
+	// not sent to the init). Start clones straight into it.
+	Cgroup Cgroup `json:"-"`
+}
+
+// Cgroup is a cgroup a container's init is placed in before it runs
+// anything: *cgroup.Cgroup.
+type Cgroup interface {
+	Open() (*os.File, error) // its directory, for clone3's CLONE_INTO_CGROUP
+	AddProc(pid int) error   // where the kernel lacks CLONE_INTO_CGROUP
 }
 
 // ConsoleSize is a terminal's size in characters; zero is unknown.

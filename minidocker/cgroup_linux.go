@@ -1,0 +1,103 @@
+package minidocker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"time"
+
+	"github.com/minidocker/minidocker/cgroup"
+	"github.com/minidocker/minidocker/ns"
+	"golang.org/x/sys/unix"
+)
+
+// containerCgroup is a running container's cgroup, nil when it has none
+// (rootless without delegation).
+type containerCgroup struct {
+	*cgroup.Cgroup
+	limits *cgroup.Resources
+}
+
+// createCgroup makes the container's cgroup, parent/ID under the cgroup2
+// mount, with its limits, and sets cfg.Cgroup so that the init is cloned
+// straight into it. A limit this host cannot enforce is an error, never a
+// container run without it.
+func (c *cgroupOptions) createCgroup(id string, cfg *ns.Config) (*containerCgroup, error) {
+	limits, err := c.resources()
+	if err != nil {
+		return nil, err
+	}
+	for i := range limits.DeviceReadBps {
+		if err := cgroup.ResolveDevice(&limits.DeviceReadBps[i]); err != nil {
+			return nil, fmt.Errorf("--device-read-bps: %w", err)
+		}
+	}
+	for i := range limits.DeviceWriteBps {
+		if err := cgroup.ResolveDevice(&limits.DeviceWriteBps[i]); err != nil {
+			return nil, fmt.Errorf("--device-write-bps: %w", err)
+		}
+	}
+	parent := c.parent
+	if parent == "" {
+		parent = cgroup.DefaultParent
+	}
+	host, err := cgroup.Detect()
+	if errors.Is(err, cgroup.ErrNoCgroup2) && limits.Empty() {
+		return nil, nil // nothing to enforce, nowhere to measure
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resource limits: %w", err)
+	}
+	if cfg.Rootless && !delegated(host, parent) {
+		if !limits.Empty() {
+			return nil, fmt.Errorf("resource limits need root, or a cgroup delegated to uid %d (%s in %s writable by it): %w",
+				os.Geteuid(), parent, host.Mount, cgroup.ErrNotDelegated)
+		}
+		return nil, nil
+	}
+	cg, err := cgroup.Create(host, path.Join("/", parent, id), limits)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Cgroup = cg
+	return &containerCgroup{Cgroup: cg, limits: limits}, nil
+}
+
+// delegated reports whether an unprivileged caller may create cgroups
+// under parent: its nearest existing directory is writable by it.
+func delegated(h *cgroup.Host, parent string) bool {
+	for p := path.Clean("/" + parent); ; p = path.Dir(p) {
+		dir := cgroup.Load(h, p).Dir()
+		if _, err := os.Stat(dir); err == nil {
+			return unix.Access(dir, unix.W_OK) == nil
+		}
+		if p == "/" {
+			return false
+		}
+	}
+}
+
+// finish runs after the container's init exits, whatever the outcome:
+// it reports an OOM kill and removes the cgroup, killing any process
+// still in it.
+func (cg *containerCgroup) finish(code int, err error, stderr io.Writer) (int, error) {
+	if cg == nil {
+		return code, err
+	}
+	if cg.OOMKilled() {
+		fmt.Fprintf(stderr, "minidocker: the container ran out of memory: the kernel's OOM killer killed a process in it (memory limit %d bytes; memory.events oom_kill)\n", cg.limits.Memory)
+	}
+	if populated, _ := cg.Populated(); populated {
+		cg.Kill()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if rerr := cg.Remove(ctx); rerr != nil {
+		// The container's own exit code still stands.
+		fmt.Fprintf(stderr, "minidocker: remove the container's cgroup: %v\n", rerr)
+	}
+	return code, err
+}
