@@ -106,7 +106,7 @@ func (c *Cgroup) enable(dir string, enable, need []string) error {
 		if slices.Contains(strings.Fields(string(have)), ctrl) {
 			continue
 		}
-		err := os.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte("+"+ctrl), 0)
+		err := writeFile(filepath.Join(dir, "cgroup.subtree_control"), []byte("+"+ctrl))
 		if err != nil && slices.Contains(need, ctrl) {
 			return fmt.Errorf("enable the %s controller in %s/cgroup.subtree_control: %w", ctrl, dir, err)
 		}
@@ -128,7 +128,7 @@ func (c *Cgroup) apply(r *Resources, writes []write) error {
 	}
 	for _, w := range writes {
 		file := filepath.Join(c.Dir(), w.file)
-		err := os.WriteFile(file, []byte(w.value), 0)
+		err := writeFile(file, []byte(w.value))
 		if err != nil && w.optional && errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -173,7 +173,7 @@ func (c *Cgroup) Open() (*os.File, error) {
 
 // AddProc moves a process (all its threads) into the cgroup.
 func (c *Cgroup) AddProc(pid int) error {
-	if err := os.WriteFile(filepath.Join(c.Dir(), "cgroup.procs"), []byte(strconv.Itoa(pid)), 0); err != nil {
+	if err := writeFile(filepath.Join(c.Dir(), "cgroup.procs"), []byte(strconv.Itoa(pid))); err != nil {
 		return fmt.Errorf("move process %d into cgroup: %w", pid, err)
 	}
 	return nil
@@ -226,4 +226,18 @@ func (c *Cgroup) MemoryEvents() (MemoryEvents, error) {
 func (c *Cgroup) OOMKilled() bool {
 	ev, err := c.MemoryEvents()
 	return err == nil && ev.OOMKill > 0
+}
+
+// writeFile writes one value to an interface file of the cgroup file
+// system, which the kernel made: never created here.
+func writeFile(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

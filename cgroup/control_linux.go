@@ -24,7 +24,7 @@ func (c *Cgroup) Thaw(ctx context.Context) error {
 }
 
 func (c *Cgroup) setFrozen(ctx context.Context, v string, want uint64) error {
-	if err := os.WriteFile(filepath.Join(c.Dir(), "cgroup.freeze"), []byte(v), 0); err != nil {
+	if err := writeFile(filepath.Join(c.Dir(), "cgroup.freeze"), []byte(v)); err != nil {
 		return fmt.Errorf("write cgroup.freeze: %w", err)
 	}
 	if err := c.waitEvent(ctx, "frozen", want); err != nil {
@@ -37,7 +37,7 @@ func (c *Cgroup) setFrozen(ctx context.Context, v string, want uint64) error {
 // by cgroup.kill (Linux 5.14): no process can fork away meanwhile. Older
 // kernels get the same by freezing, killing each and thawing.
 func (c *Cgroup) Kill() error {
-	err := os.WriteFile(filepath.Join(c.Dir(), "cgroup.kill"), []byte("1"), 0)
+	err := writeFile(filepath.Join(c.Dir(), "cgroup.kill"), []byte("1"))
 	if !errors.Is(err, fs.ErrNotExist) {
 		if err != nil {
 			return fmt.Errorf("write cgroup.kill: %w", err)

@@ -45,6 +45,9 @@ const defaultCPUPeriod = 100000
 
 // Validate refuses what docker refuses, with docker's messages.
 func (r *Resources) Validate() error {
+	if r == nil {
+		return nil
+	}
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, a...)...)
 	}
