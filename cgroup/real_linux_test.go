@@ -320,7 +320,7 @@ func TestPidsLimitFailsFork(t *testing.T) {
 	bb := busybox(t)
 	dir, _ := c.Open()
 	defer dir.Close()
-	cmd := exec.Command(bb, "sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 30 & done; echo forked")
+	cmd := exec.Command(bb, "sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 30 </dev/null >/dev/null 2>&1 & done; echo forked")
 	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(dir.Fd())}
 	out, _ := cmd.CombinedOutput()
 	pidsEv, _ := readFlat(filepath.Join(c.Dir(), "pids.events"))

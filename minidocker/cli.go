@@ -27,6 +27,7 @@ A small container engine, built one chapter at a time.
 
 Commands:
   run         Run a command in a new container
+  stats       Display a live stream of container(s) resource usage statistics
   version     Show the minidocker version
 
 Run 'minidocker COMMAND --help' for more information on a command.
@@ -46,6 +47,8 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 	switch args[0] {
 	case "run":
 		return runCommand(args[1:], stdin, stdout, stderr)
+	case "stats":
+		return statsCommand(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "minidocker version %s\n", Version)
 		return 0
