@@ -30,16 +30,6 @@ func (c *cgroupOptions) createCgroup(id string, cfg *ns.Config) (*containerCgrou
 	if err != nil {
 		return nil, err
 	}
-	for i := range limits.DeviceReadBps {
-		if err := cgroup.ResolveDevice(&limits.DeviceReadBps[i]); err != nil {
-			return nil, fmt.Errorf("--device-read-bps: %w", err)
-		}
-	}
-	for i := range limits.DeviceWriteBps {
-		if err := cgroup.ResolveDevice(&limits.DeviceWriteBps[i]); err != nil {
-			return nil, fmt.Errorf("--device-write-bps: %w", err)
-		}
-	}
 	parent := c.parent
 	if parent == "" {
 		parent = cgroup.DefaultParent

@@ -74,6 +74,9 @@ func (c *cgroupOptions) resources() (*cgroup.Resources, error) {
 			if err != nil {
 				return nil, bad(v, d.flag, err)
 			}
+			if err := cgroup.ResolveDevice(&rate); err != nil {
+				return nil, fmt.Errorf("%s: %w", d.flag, err)
+			}
 			*d.dst = append(*d.dst, rate)
 		}
 	}
