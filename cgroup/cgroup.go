@@ -45,13 +45,12 @@ func Create(h *Host, p string, r *Resources) (*Cgroup, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
+	if err := r.Check(h); err != nil {
+		return nil, err
+	}
 	writes := r.writes()
 	var need []string
 	for _, w := range writes {
-		if err := h.Check(w.controller); err != nil {
-			err.(*UnavailableError).Flag = w.flag
-			return nil, err
-		}
 		if !slices.Contains(need, w.controller) {
 			need = append(need, w.controller)
 		}
@@ -70,6 +69,29 @@ func Create(h *Host, p string, r *Resources) (*Cgroup, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// Check returns an *UnavailableError for the first limit in r whose
+// controller cgroup v2 cannot use on h.
+func (r *Resources) Check(h *Host) error {
+	for _, w := range r.writes() {
+		if err := h.Check(w.controller); err != nil {
+			err.(*UnavailableError).Flag = w.flag
+			return err
+		}
+	}
+	return nil
+}
+
+// Update writes more limits into the cgroup.
+func (c *Cgroup) Update(r *Resources) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if err := r.Check(c.host); err != nil {
+		return err
+	}
+	return c.apply(r, r.writes())
 }
 
 // makeParents creates the cgroups above c and enables, in each one's

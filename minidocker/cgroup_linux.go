@@ -48,11 +48,21 @@ func (c *cgroupOptions) createCgroup(id string, cfg *ns.Config) (*containerCgrou
 		}
 		return nil, nil
 	}
-	cg, err := cgroup.Create(host, path.Join("/", parent, id), limits)
+	if err := limits.Check(host); err != nil {
+		return nil, err
+	}
+	// pids.max counts threads, and the init is a Go program until it
+	// execs: the limit is written when it is about to, not before.
+	early := *limits
+	early.PidsLimit = 0
+	cg, err := cgroup.Create(host, path.Join("/", parent, id), &early)
 	if err != nil {
 		return nil, err
 	}
 	cfg.Cgroup = cg
+	if limits.PidsLimit > 0 {
+		cfg.BeforeExec = func() error { return cg.Update(&cgroup.Resources{PidsLimit: limits.PidsLimit}) }
+	}
 	return &containerCgroup{Cgroup: cg, limits: limits}, nil
 }
 

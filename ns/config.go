@@ -42,6 +42,12 @@ type Config struct {
 	// Cgroup, if set, is the cgroup the init is born in (the parent's side:
 	// not sent to the init). Start clones straight into it.
 	Cgroup Cgroup `json:"-"`
+	// BeforeExec, if set, runs in the parent when the init is done with
+	// its own work and about to exec the command (for limits the init's Go
+	// runtime would trip over, such as pids.max, which counts its threads).
+	BeforeExec func() error `json:"-"`
+	// WaitBeforeExec tells the init to wait for BeforeExec (set by Start).
+	WaitBeforeExec bool
 }
 
 // Cgroup is a cgroup a container's init is placed in before it runs

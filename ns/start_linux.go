@@ -111,6 +111,7 @@ func (p *Process) handshake(cfg *Config, sock, goAhead int) error {
 			return fmt.Errorf("release container init: %w", err)
 		}
 	}
+	cfg.WaitBeforeExec = cfg.BeforeExec != nil
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)
@@ -144,6 +145,14 @@ func (p *Process) handshake(cfg *Config, sock, goAhead int) error {
 		switch m.Type {
 		case "error":
 			return &StartError{Code: m.Code, Msg: m.Error}
+		case "exec":
+			// The init waits for this byte to exec; an error kills it.
+			if err := cfg.BeforeExec(); err != nil {
+				return err
+			}
+			if err := unix.Send(sock, []byte{0}, 0); err != nil {
+				return fmt.Errorf("release container init: %w", err)
+			}
 		case "pty":
 			f, err := recvFile(oob[:oobn], "pty-master")
 			if err != nil {

@@ -2,10 +2,13 @@ package vmtest
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -91,4 +94,28 @@ func pad(w *bufio.Writer, n int) {
 	for ; n%4 != 0; n++ {
 		w.WriteByte(0)
 	}
+}
+
+// DirEntries are the files under the host's dir, for the guest's path
+// guest; none if dir does not exist.
+func DirEntries(dir, guest string) ([]Entry, error) {
+	var out []Entry
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == dir {
+			return fs.SkipAll
+		}
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		name := path.Join(guest, filepath.ToSlash(rel))
+		switch {
+		case d.IsDir():
+			out = append(out, Entry{Name: name, Mode: modeDir | 0o755})
+		case d.Type().IsRegular():
+			out = append(out, Entry{Name: name, Mode: modeFile | 0o644, HostPath: p})
+		}
+		return nil
+	})
+	return out, err
 }

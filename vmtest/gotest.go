@@ -10,6 +10,8 @@ type GoTest struct {
 	Name   string
 	Result string   // PASS, FAIL or SKIP; "" if the output ends before it does
 	Output []string // its log lines, subtests' included
+	// Subtests are the results of its subtests, by full name (TestX/sub).
+	Subtests map[string]string
 }
 
 var (
@@ -42,6 +44,11 @@ func ParseGoTest(lines []string) []GoTest {
 			cur = get(m[2])
 			if !strings.Contains(m[2], "/") {
 				cur.Result = m[1]
+			} else {
+				if cur.Subtests == nil {
+					cur.Subtests = map[string]string{}
+				}
+				cur.Subtests[m[2]] = m[1]
 			}
 			continue
 		}

@@ -27,7 +27,7 @@ FAIL
 	want := []GoTest{
 		{Name: "TestA", Result: "PASS", Output: []string{"a_test.go:10: hello"}},
 		{Name: "TestB", Result: "SKIP", Output: []string{"b_test.go:3: needs root"}},
-		{Name: "TestC", Result: "FAIL", Output: []string{"c_test.go:7: boom"}},
+		{Name: "TestC", Result: "FAIL", Output: []string{"c_test.go:7: boom"}, Subtests: map[string]string{"TestC/sub": "FAIL"}},
 		{Name: "TestD", Output: []string{"panic: oops"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -36,7 +36,7 @@ FAIL
 }
 
 func TestParseConsole(t *testing.T) {
-	console := "[    0.1] kernel noise\r\nvmtest-begin a\r\nvmtest-out a hello world\r\n[  1.0] oom\r\nvmtest-out a bye\r\nvmtest-end a exit=3\r\nvmtest-begin b\r\nvmtest-out b x\r\n"
+	console := "[    0.1] kernel noise\r\n\x1b[2Jvmtest-begin a\r\nvmtest-out a hello world\r\n[  1.0] oom\r\nvmtest-out a bye\r\nvmtest-end a exit=3\r\nvmtest-begin b\r\nvmtest-out b x\r\n"
 	got, tail := parseConsole(strings.NewReader(console), nil)
 	want := []Result{{Name: "a", Output: []string{"hello world", "bye"}, Exit: 3}, {Name: "b", Output: []string{"x"}, Exit: -1}}
 	if diff := cmp.Diff(want, got); diff != "" {

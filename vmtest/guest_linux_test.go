@@ -26,7 +26,7 @@ var suites = []struct {
 		"TestCoreFeatures", "TestKillEmptiesCgroup", "TestFreezeThaw",
 		"TestMemoryLimitOOMKills", "TestPidsLimitFailsFork", "TestCPUMaxThrottles", "TestCpusetAndWeight",
 	}},
-	{"chapter04", "./chapters/04-cgroup", []string{"TestTranscripts"}},
+	{"chapter04", "./chapters/04-cgroup", []string{"TestTranscripts", "TestTranscripts/limits", "TestTranscripts/owncgroup"}},
 }
 
 // TestGuest boots Debian's kernel under QEMU once, runs every suite in it
@@ -77,7 +77,14 @@ func TestGuest(t *testing.T) {
 			t.Fatal(err)
 		}
 		files = append(files, Entry{Name: "tests/" + s.name + ".test", Mode: modeFile | 0o755, HostPath: out})
-		jobs = append(jobs, Job{Name: s.name, Args: []string{"/tests/" + s.name + ".test", "-test.v", "-test.timeout=5m"}, Dir: "/tmp"})
+		// A test runs in its package's directory, with its testdata.
+		dir := filepath.Join("src", s.pkg)
+		testdata, err := DirEntries(filepath.Join(root, s.pkg, "testdata"), filepath.Join(dir, "testdata"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(append(files, Entry{Name: dir, Mode: modeDir | 0o755}), testdata...)
+		jobs = append(jobs, Job{Name: s.name, Args: []string{"/tests/" + s.name + ".test", "-test.v", "-test.timeout=5m"}, Dir: "/" + dir})
 	}
 	t.Logf("built the guest's binaries in %v", time.Since(start).Round(time.Millisecond))
 
@@ -125,8 +132,13 @@ func TestGuest(t *testing.T) {
 				})
 			}
 			for _, name := range s.required {
-				if !slices.ContainsFunc(tests, func(gt GoTest) bool { return gt.Name == name }) {
+				top, _, isSub := strings.Cut(name, "/")
+				i := slices.IndexFunc(tests, func(gt GoTest) bool { return gt.Name == top })
+				switch {
+				case i < 0:
 					t.Errorf("%s did not run in the guest", name)
+				case isSub && tests[i].Subtests[name] != "PASS":
+					t.Errorf("%s: %q in the guest, want PASS", name, tests[i].Subtests[name])
 				}
 			}
 		})

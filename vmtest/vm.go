@@ -108,7 +108,7 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 func parseConsole(r io.Reader, copyTo io.Writer) (results []Result, tail []string) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	byName := map[string]*Result{}
+	byName := map[string]int{} // index in results
 	for sc.Scan() {
 		line := strings.TrimRight(sc.Text(), "\r")
 		if copyTo != nil {
@@ -117,20 +117,27 @@ func parseConsole(r io.Reader, copyTo io.Writer) (results []Result, tail []strin
 		if tail = append(tail, line); len(tail) > 40 {
 			tail = tail[1:]
 		}
+		// The firmware's escape codes or a kernel message may precede a
+		// marker on its line.
+		for _, m := range []string{markBegin, markLine, markEnd} {
+			if i := strings.Index(line, m); i > 0 {
+				line = line[i:]
+			}
+		}
 		switch {
 		case strings.HasPrefix(line, markBegin):
 			name := strings.TrimPrefix(line, markBegin)
+			byName[name] = len(results)
 			results = append(results, Result{Name: name, Exit: -1})
-			byName[name] = &results[len(results)-1]
 		case strings.HasPrefix(line, markLine):
 			name, text, _ := strings.Cut(strings.TrimPrefix(line, markLine), " ")
-			if res := byName[name]; res != nil {
-				res.Output = append(res.Output, text)
+			if i, ok := byName[name]; ok {
+				results[i].Output = append(results[i].Output, text)
 			}
 		case strings.HasPrefix(line, markEnd):
 			name, code, _ := strings.Cut(strings.TrimPrefix(line, markEnd), " exit=")
-			if res := byName[name]; res != nil {
-				res.Exit, _ = strconv.Atoi(code)
+			if i, ok := byName[name]; ok {
+				results[i].Exit, _ = strconv.Atoi(code)
 			}
 		}
 	}
