@@ -80,7 +80,7 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 		"-M", "q35", "-m", strconv.Itoa(mem), "-smp", strconv.Itoa(cpus),
 		"-kernel", cfg.Kernel, "-initrd", initrd,
 		"-append", "console=ttyS0 panic=-1 quiet loglevel=1 vmtest.mode="+mode,
-		"-nographic", "-no-reboot")
+		"-nographic", "-no-reboot", "-nic", "none")
 	cmd.Stderr = os.Stderr
 	if cfg.Shell {
 		cmd.Stdin, cmd.Stdout = os.Stdin, os.Stdout
