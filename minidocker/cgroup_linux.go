@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/minidocker/minidocker/cgroup"
@@ -18,7 +21,8 @@ import (
 // (rootless without delegation).
 type containerCgroup struct {
 	*cgroup.Cgroup
-	limits *cgroup.Resources
+	limits  *cgroup.Resources
+	cleaner *os.File // the write end of the cleaner's stdin: see startCleaner
 }
 
 // createCgroup makes the container's cgroup, parent/ID under the cgroup2
@@ -59,11 +63,18 @@ func (c *cgroupOptions) createCgroup(id string, cfg *ns.Config) (*containerCgrou
 	if err != nil {
 		return nil, err
 	}
+	cleaner, err := startCleaner(cg)
+	if err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cg.Remove(ctx)
+		return nil, err
+	}
 	cfg.Cgroup = cg
 	if limits.PidsLimit > 0 {
 		cfg.BeforeExec = func() error { return cg.Update(&cgroup.Resources{PidsLimit: limits.PidsLimit}) }
 	}
-	return &containerCgroup{Cgroup: cg, limits: limits}, nil
+	return &containerCgroup{Cgroup: cg, limits: limits, cleaner: cleaner}, nil
 }
 
 // delegated reports whether an unprivileged caller may create cgroups
@@ -99,5 +110,53 @@ func (cg *containerCgroup) finish(code int, err error, stderr io.Writer) (int, e
 		// The container's own exit code still stands.
 		fmt.Fprintf(stderr, "minidocker: remove the container's cgroup: %v\n", rerr)
 	}
+	cg.cleaner.Close() // nothing left for it to do
 	return code, err
+}
+
+// startCleaner starts a process that removes the cgroup if this one dies
+// without doing it (SIGKILL): `minidocker cgroup-cleanup PATH`, in its own
+// process group, out of the terminal's reach. It waits for end of file on
+// its stdin, whose write end only this process holds: the kernel closes it
+// however we end. Docker has the same job done by containerd's shim.
+func startCleaner(cg *cgroup.Cgroup) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("start cgroup cleaner: %w", err)
+	}
+	defer r.Close()
+	cmd := exec.Command("/proc/self/exe", "cgroup-cleanup", cg.Path())
+	cmd.Args[0] = "minidocker" // as for the init: see ns.InitArgs
+	cmd.Stdin = r
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("start cgroup cleaner: %w", err)
+	}
+	go cmd.Wait() // reap it when it ends
+	return w, nil
+}
+
+// cgroupCleanup is the cleaner's side: after end of file on stdin, kill
+// whatever is left in the cgroup and remove it.
+func cgroupCleanup(args []string, stdin io.Reader) int {
+	if len(args) != 1 || !strings.HasPrefix(path.Clean("/"+args[0])+"/", cgroup.DefaultParent+"/") {
+		return ExitEngine
+	}
+	io.Copy(io.Discard, stdin)
+	host, err := cgroup.Detect()
+	if err != nil {
+		return ExitEngine
+	}
+	cg := cgroup.Load(host, args[0])
+	if _, err := os.Stat(cg.Dir()); err != nil {
+		return 0 // removed by minidocker run, as it should be
+	}
+	cg.Kill()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if cg.Remove(ctx) != nil {
+		return ExitEngine
+	}
+	return 0
 }

@@ -18,6 +18,9 @@ func Main(args []string) int {
 	if len(args) > 1 && args[1] == "init" {
 		return ns.Init() // the container's first process; see ns.Start
 	}
+	if len(args) > 1 && args[1] == "cgroup-cleanup" {
+		return cgroupCleanup(args[2:], os.Stdin) // see startCleaner
+	}
 	return run(args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 
