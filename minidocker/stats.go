@@ -60,23 +60,36 @@ func statsCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := streamStats(ctx, host, names, out, !noStream, statsInterval, stdout); err != nil {
+		if errors.Is(err, errNoSuchContainer) {
+			fmt.Fprintf(stderr, "minidocker: %v\n", err)
+			return 1 // docker's code for a missing container
+		}
+		return fail(stderr, err)
+	}
+	return 0
+}
+
+var errNoSuchContainer = errors.New("No such container")
+
+// streamStats prints a frame every interval, until ctx ends, or one frame
+// if !stream. CPU % is usage over an interval: the first frame waits one.
+func streamStats(ctx context.Context, host *cgroup.Host, names []string, out *statsFormat, stream bool, interval time.Duration, stdout io.Writer) error {
 	prev := map[string]sample{}
 	for {
 		cgs, err := containers(host, names)
 		if err != nil {
-			fmt.Fprintf(stderr, "minidocker: %v\n", err)
-			return 1
+			return err
 		}
 		for _, cg := range cgs {
 			if _, ok := prev[cg.Path()]; !ok {
 				prev[cg.Path()] = takeSample(cg)
 			}
 		}
-		// CPU % is usage over an interval: the first frame waits for one.
 		select {
 		case <-ctx.Done():
-			return 0
-		case <-time.After(statsInterval):
+			return nil
+		case <-time.After(interval):
 		}
 		var rows []statsRow
 		for _, cg := range cgs {
@@ -84,17 +97,17 @@ func statsCommand(args []string, stdout, stderr io.Writer) int {
 			if s.err != nil {
 				continue // the container exited meanwhile
 			}
-			rows = append(rows, newStatsRow(cg, prev[cg.Path()], s, host))
+			rows = append(rows, newStatsRow(cg, prev[cg.Path()], s))
 			prev[cg.Path()] = s
 		}
-		if !noStream {
+		if stream {
 			fmt.Fprint(stdout, "\033[2J\033[H") // clear the screen, as docker does
 		}
 		if err := out.write(stdout, rows); err != nil {
-			return fail(stderr, err)
+			return err
 		}
-		if noStream {
-			return 0
+		if !stream {
+			return nil
 		}
 	}
 }
@@ -129,7 +142,7 @@ func containers(h *cgroup.Host, names []string) ([]*cgroup.Cgroup, error) {
 		}
 		switch {
 		case len(match) == 0 || n == "":
-			return nil, fmt.Errorf("No such container: %s", n)
+			return nil, fmt.Errorf("%w: %s", errNoSuchContainer, n)
 		case len(match) > 1:
 			return nil, fmt.Errorf("multiple containers match %q: give more of the ID", n)
 		}
@@ -194,7 +207,7 @@ type statsRow struct {
 	ID, Container, Name, CPUPerc, MemUsage, MemPerc, NetIO, BlockIO, PIDs string
 }
 
-func newStatsRow(cg *cgroup.Cgroup, prev, cur sample, h *cgroup.Host) statsRow {
+func newStatsRow(cg *cgroup.Cgroup, prev, cur sample) statsRow {
 	id := path.Base(cg.Path())
 	r := statsRow{ID: id, Container: id, Name: "--", MemUsage: "-- / --", MemPerc: "--"}
 	if dt := cur.at.Sub(prev.at); dt > 0 && cur.stats.CPU.UsageUsec >= prev.stats.CPU.UsageUsec {
