@@ -209,7 +209,7 @@ type statsRow struct {
 
 func newStatsRow(cg *cgroup.Cgroup, prev, cur sample) statsRow {
 	id := path.Base(cg.Path())
-	r := statsRow{ID: id, Container: id, Name: "--", MemUsage: "-- / --", MemPerc: "--"}
+	r := statsRow{ID: id, Container: id, Name: "--", CPUPerc: "0.00%", MemUsage: "-- / --", MemPerc: "--"}
 	if dt := cur.at.Sub(prev.at); dt > 0 && cur.stats.CPU.UsageUsec >= prev.stats.CPU.UsageUsec {
 		used := time.Duration(cur.stats.CPU.UsageUsec-prev.stats.CPU.UsageUsec) * time.Microsecond
 		r.CPUPerc = fmt.Sprintf("%.2f%%", 100*float64(used)/float64(dt))

@@ -99,7 +99,9 @@ func TestStatsStream(t *testing.T) {
 	go func() { done <- streamStats(ctx, h, nil, out, true, 100*time.Millisecond, &b) }()
 	// 50ms of CPU in each 100ms interval: 50%.
 	for i := 1; i <= 30 && strings.Count(b.String(), "\033[2J") < 3; i++ {
-		os.WriteFile(cpuStat, []byte("usage_usec "+strconv.Itoa(1000+i*5000)+"\n"), 0o644)
+		// As the kernel's files are, atomically.
+		os.WriteFile(cpuStat+".new", []byte("usage_usec "+strconv.Itoa(1000+i*5000)+"\n"), 0o644)
+		os.Rename(cpuStat+".new", cpuStat)
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()
@@ -111,7 +113,7 @@ func TestStatsStream(t *testing.T) {
 		t.Fatalf("%d frames, want at least 2: %q", len(frames), b.String())
 	}
 	for _, f := range frames {
-		if !strings.HasSuffix(f, "%\n") || strings.Count(f, "\n") != 1 {
+		if !strings.HasSuffix(f, "%\n") || strings.Count(f, "\n") != 1 || f == "0.00%\n" {
 			t.Errorf("frame %q, want one CPU %% line", f)
 		}
 	}
