@@ -22,7 +22,8 @@ import (
 type containerCgroup struct {
 	*cgroup.Cgroup
 	limits  *cgroup.Resources
-	cleaner *os.File // the write end of the cleaner's stdin: see startCleaner
+	cleaner *exec.Cmd // see startCleaner
+	release *os.File  // the write end of its stdin
 }
 
 // createCgroup makes the container's cgroup, parent/ID under the cgroup2
@@ -63,7 +64,7 @@ func (c *cgroupOptions) createCgroup(id string, cfg *ns.Config) (*containerCgrou
 	if err != nil {
 		return nil, err
 	}
-	cleaner, err := startCleaner(cg)
+	cleaner, release, err := startCleaner(cg)
 	if err != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -74,7 +75,7 @@ func (c *cgroupOptions) createCgroup(id string, cfg *ns.Config) (*containerCgrou
 	if limits.PidsLimit > 0 {
 		cfg.BeforeExec = func() error { return cg.Update(&cgroup.Resources{PidsLimit: limits.PidsLimit}) }
 	}
-	return &containerCgroup{Cgroup: cg, limits: limits, cleaner: cleaner}, nil
+	return &containerCgroup{Cgroup: cg, limits: limits, cleaner: cleaner, release: release}, nil
 }
 
 // delegated reports whether an unprivileged caller may create cgroups
@@ -110,7 +111,8 @@ func (cg *containerCgroup) finish(code int, err error, stderr io.Writer) (int, e
 		// The container's own exit code still stands.
 		fmt.Fprintf(stderr, "minidocker: remove the container's cgroup: %v\n", rerr)
 	}
-	cg.cleaner.Close() // nothing left for it to do
+	cg.release.Close() // nothing left for it to do: it ends at once
+	cg.cleaner.Wait()
 	return code, err
 }
 
@@ -119,22 +121,22 @@ func (cg *containerCgroup) finish(code int, err error, stderr io.Writer) (int, e
 // process group, out of the terminal's reach. It waits for end of file on
 // its stdin, whose write end only this process holds: the kernel closes it
 // however we end. Docker has the same job done by containerd's shim.
-func startCleaner(cg *cgroup.Cgroup) (*os.File, error) {
+func startCleaner(cg *cgroup.Cgroup) (*exec.Cmd, *os.File, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("start cgroup cleaner: %w", err)
+		return nil, nil, fmt.Errorf("start cgroup cleaner: %w", err)
 	}
 	defer r.Close()
 	cmd := exec.Command("/proc/self/exe", "cgroup-cleanup", cg.Path())
 	cmd.Args[0] = "minidocker" // as for the init: see ns.InitArgs
 	cmd.Stdin = r
+	cmd.Dir = "/" // it may outlive run: it holds no directory of the caller's
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("start cgroup cleaner: %w", err)
+		return nil, nil, fmt.Errorf("start cgroup cleaner: %w", err)
 	}
-	go cmd.Wait() // reap it when it ends
-	return w, nil
+	return cmd, w, nil
 }
 
 // cgroupCleanup is the cleaner's side: after end of file on stdin, kill
