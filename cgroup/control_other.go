@@ -16,3 +16,6 @@ func (c *Cgroup) Remove(ctx context.Context) error { return errNotLinux }
 
 // ResolveDevice needs Linux's device numbers.
 func ResolveDevice(d *DeviceRate) error { return errNotLinux }
+
+// AllowDevices needs Linux's BPF.
+func (c *Cgroup) AllowDevices(rules []DeviceRule) error { return errNotLinux }

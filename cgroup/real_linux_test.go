@@ -379,3 +379,31 @@ func TestCpusetAndWeight(t *testing.T) {
 	}
 	t.Logf("cpuset.cpus 0 and cpu.weight %d written; a missing CPU is refused: %v", SharesToWeight(512), err)
 }
+
+// TestDeviceFilterAttached: root in the cgroup can make a node for the
+// host's disk but not open it; /dev/null still works. Any cgroup2 has this.
+func TestDeviceFilterAttached(t *testing.T) {
+	h := realHost(t)
+	bb := busybox(t)
+	blocks, _ := os.ReadDir("/sys/dev/block")
+	if len(blocks) == 0 {
+		t.Skip("no block device on this machine")
+	}
+	c := create(t, h, nil)
+	if err := c.AllowDevices(DefaultDevices); err != nil {
+		t.Fatal(err)
+	}
+	majmin := blocks[0].Name()
+	maj, min, _ := strings.Cut(majmin, ":")
+	node := filepath.Join(t.TempDir(), "disk")
+	dir, _ := c.Open()
+	defer dir.Close()
+	script := "mknod " + node + " b " + maj + " " + min + " && echo made; head -c 1 " + node + " >/dev/null && echo opened; echo ok > /dev/null && echo null"
+	cmd := exec.Command(bb, "sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(dir.Fd())}
+	out, _ := cmd.CombinedOutput()
+	t.Logf("device filter: block device %s in the cgroup: %q", majmin, out)
+	if got := string(out); !strings.Contains(got, "made\n") || strings.Contains(got, "opened") || !strings.Contains(got, "Operation not permitted") || !strings.Contains(got, "null\n") {
+		t.Errorf("output %q, want made, an EPERM for the disk, and null", got)
+	}
+}

@@ -64,7 +64,17 @@ func (c *cgroupOptions) createCgroup(id string, cfg *ns.Config) (*containerCgrou
 	if err != nil {
 		return nil, err
 	}
-	cleaner, release, err := startCleaner(cg)
+	// Docker's device allow list: root in the container may make a node
+	// for the host's disk (CAP_MKNOD) but not open it. (A rootless
+	// container cannot make device nodes at all, nor attach BPF programs.)
+	if !cfg.Rootless {
+		err = cg.AllowDevices(cgroup.DefaultDevices)
+	}
+	var cleaner *exec.Cmd
+	var release *os.File
+	if err == nil {
+		cleaner, release, err = startCleaner(cg)
+	}
 	if err != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -24,9 +24,9 @@ var suites = []struct {
 }{
 	{"cgroup", "./cgroup", []string{
 		"TestCoreFeatures", "TestKillEmptiesCgroup", "TestFreezeThaw",
-		"TestMemoryLimitOOMKills", "TestPidsLimitFailsFork", "TestCPUMaxThrottles", "TestCpusetAndWeight",
+		"TestMemoryLimitOOMKills", "TestPidsLimitFailsFork", "TestCPUMaxThrottles", "TestCpusetAndWeight", "TestDeviceFilterAttached",
 	}},
-	{"chapter04", "./chapters/04-cgroup", []string{"TestTranscripts", "TestTranscripts/limits", "TestTranscripts/owncgroup"}},
+	{"chapter04", "./chapters/04-cgroup", []string{"TestTranscripts", "TestTranscripts/limits", "TestTranscripts/owncgroup", "TestTranscripts/devices"}},
 }
 
 // TestGuest boots Debian's kernel under QEMU once, runs every suite in it
