@@ -8,7 +8,7 @@ DEMO   := .cache/demo-rootfs
 # systems as a helper program, and the init needs no libc.
 export CGO_ENABLED := 0
 
-.PHONY: all build test vet deps demo bench update clean
+.PHONY: all build test vet deps demo bench update clean vm-shell
 
 all: build
 
@@ -24,7 +24,16 @@ deps: go-check
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null; \
 		else echo "need a static busybox: apt-get install busybox-static (as root)"; exit 1; fi; \
 	fi
+	@if ! command -v qemu-system-x86_64 >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing qemu-system-x86 (the VM tier, vmtest)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; \
+		else echo "no qemu-system-x86_64: the VM tier (vmtest) will skip; apt-get install qemu-system-x86 as root"; fi; \
+	fi
 	$(GO) mod download
+	@# Debian's kernel for the VM tier, in .cache/vm (apt-get download: no root needed).
+	@if command -v apt-get >/dev/null; then $(GO) run ./vmtest/vmshell -fetch; \
+	else echo "no apt-get: the VM tier (vmtest) will skip"; fi
 
 go-check:
 	@command -v $(GO) >/dev/null || { echo "need Go 1.26: install it from https://go.dev/dl/ into /usr/local/go, or put go on PATH"; exit 1; }
@@ -35,7 +44,8 @@ vet: go-check
 	GOOS=darwin $(GO) vet ./...
 
 # Every tier: unit tests, chapter transcripts (root and rootless ones run
-# when the machine allows, and skip with a reason otherwise).
+# when the machine allows, and skip with a reason otherwise), and the VM
+# tier (vmtest: Debian's kernel under QEMU, pure cgroup v2, one boot).
 test: deps vet
 	$(GO) test ./...
 
@@ -51,6 +61,11 @@ demo: deps build
 	rm -rf $(DEMO)
 	$(GO) run ./cmd/mkrootfs $(DEMO)
 	./$(BIN) run --rootfs $(DEMO) sh -c 'echo "hostname: $$(hostname)"; echo "PID of this shell: $$$$"; ps; echo "/ holds:"; ls /'
+
+# A shell in the VM tier's guest: pure cgroup v2 with every controller,
+# minidocker in /bin and a busybox rootfs in /rootfs.
+vm-shell: deps
+	$(GO) run ./vmtest/vmshell
 
 clean:
 	rm -rf bin .cache

@@ -18,6 +18,9 @@ func Main(args []string) int {
 	if len(args) > 1 && args[1] == "init" {
 		return ns.Init() // the container's first process; see ns.Start
 	}
+	if len(args) > 1 && args[1] == "cgroup-cleanup" {
+		return cgroupCleanup(args[2:], os.Stdin) // see startCleaner
+	}
 	return run(args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 
@@ -28,6 +31,7 @@ A small container engine, built one chapter at a time.
 Commands:
   run         Run a command in a new container
   snapshots   Work with the snapshot store (layers), as 'ctr snapshots'
+  stats       Display a live stream of container(s) resource usage statistics
   version     Show the minidocker version
 
 Run 'minidocker COMMAND --help' for more information on a command.
@@ -49,6 +53,8 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 		return runCommand(args[1:], stdin, stdout, stderr)
 	case "snapshots":
 		return snapshotsCommand(args[1:], stdout, stderr)
+	case "stats":
+		return statsCommand(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "minidocker version %s\n", Version)
 		return 0

@@ -24,7 +24,7 @@ func TestFlagsLikeDocker(t *testing.T) {
 			t.Errorf("%q: %v", tc.args, err)
 			continue
 		}
-		if diff := cmp.Diff(tc.want, o, cmp.AllowUnexported(runOptions{}, storageOptions{})); diff != "" {
+		if diff := cmp.Diff(tc.want, o, cmp.AllowUnexported(runOptions{}, storageOptions{}, cgroupOptions{})); diff != "" {
 			t.Errorf("%q: (-want +got)\n%s", tc.args, diff)
 		}
 		if diff := cmp.Diff(tc.rest, rest); diff != "" {

@@ -21,12 +21,15 @@ type runOptions struct {
 	rm, readOnly                    bool
 	capAdd, capDrop                 []string
 	storage                         storageOptions // --layer, --root, --storage-driver: storage.go
+	cgroup                          cgroupOptions  // cgroupflags.go
+	id                              string
 }
 
 func (o *runOptions) flags() *flagSet {
 	fs := &flagSet{cmd: "run"}
 	fs.List(&o.capAdd, "cap-add", "", "list", "Add Linux capabilities")
 	fs.List(&o.capDrop, "cap-drop", "", "list", "Drop Linux capabilities")
+	o.cgroup.flags(fs)
 	fs.String(&o.rootfs, "rootfs", "", "DIR", "Root filesystem directory to run in")
 	o.storage.flags(fs)
 	fs.List(&o.env, "env", "e", "list", "Set environment variables (KEY=VALUE, or KEY to pass it on)")
@@ -63,7 +66,12 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 		return fail(stderr, err)
 	}
 	cfg.RootfsMounts = o.storage.mounts
+	cg, err := o.cgroup.createCgroup(o.id, cfg)
+	if err != nil {
+		return fail(stderr, err)
+	}
 	code, err := runContainer(cfg, o.interactive, stdin, stdout, stderr)
+	code, err = cg.finish(code, err, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -96,6 +104,7 @@ func (o *runOptions) config(args []string) (*ns.Config, error) {
 		return nil, err
 	}
 	id := newID()
+	o.id = id
 	cfg := &ns.Config{
 		Rootfs:        rootfs,
 		Args:          args,

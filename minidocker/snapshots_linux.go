@@ -143,7 +143,7 @@ func snapshots(ctx context.Context, s *unionfs.Store, cmd string, args []string,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\n", k, humanSize(u.Size), u.Inodes)
+			fmt.Fprintf(tw, "%s\t%s\t%d\n", k, humanSize(uint64(u.Size)), u.Inodes)
 		}
 		return tw.Flush()
 	case "mounts":
@@ -166,19 +166,4 @@ func snapshots(ctx context.Context, s *unionfs.Store, cmd string, args []string,
 		return s.Diff(ctx, args[0], w)
 	}
 	return fmt.Errorf("%q is not a snapshots command (see 'minidocker snapshots --help')", cmd)
-}
-
-// humanSize is a size as docker prints one (units of 1000).
-func humanSize(n int64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB"}
-	f := float64(n)
-	i := 0
-	for f >= 1000 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%dB", n)
-	}
-	return fmt.Sprintf("%.3g%s", f, units[i])
 }

@@ -7,7 +7,11 @@
 // user, then executes the container's command in place of itself.
 package ns
 
-import "github.com/minidocker/minidocker/unionfs/mount"
+import (
+	"os"
+
+	"github.com/minidocker/minidocker/unionfs/mount"
+)
 
 // Config is everything the container's init needs. The parent sends it to the
 // child over the sync socket as JSON.
@@ -44,6 +48,22 @@ type Config struct {
 	// The init performs them in the container's mount namespace, so they
 	// go away with it and never show on the host.
 	RootfsMounts []mount.Mount `json:",omitempty"`
+	// Cgroup, if set, is the cgroup the init is born in (the parent's side:
+	// not sent to the init). Start clones straight into it.
+	Cgroup Cgroup `json:"-"`
+	// BeforeExec, if set, runs in the parent when the init is done with
+	// its own work and about to exec the command (for limits the init's Go
+	// runtime would trip over, such as pids.max, which counts its threads).
+	BeforeExec func() error `json:"-"`
+	// WaitBeforeExec tells the init to wait for BeforeExec (set by Start).
+	WaitBeforeExec bool
+}
+
+// Cgroup is a cgroup a container's init is placed in before it runs
+// anything: *cgroup.Cgroup.
+type Cgroup interface {
+	Open() (*os.File, error) // its directory, for clone3's CLONE_INTO_CGROUP
+	AddProc(pid int) error   // where the kernel lacks CLONE_INTO_CGROUP
 }
 
 // ConsoleSize is a terminal's size in characters; zero is unknown.

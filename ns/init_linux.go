@@ -108,6 +108,9 @@ func initContainer(cfg *Config) error {
 		return err
 	}
 	if cfg.Init {
+		if err := waitBeforeExec(cfg); err != nil {
+			return err
+		}
 		return reap(cfg, u, env)
 	}
 	if err := setUser(u, cfg.Rootless); err != nil {
@@ -117,9 +120,29 @@ func initContainer(cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	if err := waitBeforeExec(cfg); err != nil {
+		return err
+	}
 	// The command starts with no signal blocked, whatever this thread had.
 	unix.PthreadSigmask(unix.SIG_SETMASK, &unix.Sigset_t{}, nil)
 	return execError(cfg.Args[0], unix.Exec(path, cfg.Args, env))
+}
+
+// waitBeforeExec tells the parent the init's work is done and waits for
+// its go-ahead, if the parent asked for it (Config.BeforeExec).
+func waitBeforeExec(cfg *Config) error {
+	if !cfg.WaitBeforeExec {
+		return nil
+	}
+	b, _ := json.Marshal(message{Type: "exec"})
+	if err := unix.Send(syncFd, b, 0); err != nil {
+		return errParentGone
+	}
+	var ack [1]byte
+	if n, _, err := unix.Recvfrom(syncFd, ack[:], 0); err != nil || n != 1 {
+		return errParentGone
+	}
+	return nil
 }
 
 func resolveUser(spec string) (ExecUser, error) {

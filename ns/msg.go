@@ -4,7 +4,7 @@ package ns
 // socket. A close of the socket without a message means the command was
 // executed (the socket is close-on-exec).
 type message struct {
-	Type  string `json:"type"`            // "error" or "pty" (the terminal's master fd rides along)
+	Type  string `json:"type"`            // "error", "pty" (the terminal's master fd rides along) or "exec" (waits for a byte back)
 	Code  int    `json:"code,omitempty"`  // exit code for an error
 	Error string `json:"error,omitempty"` // one line, for the user
 }

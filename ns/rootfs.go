@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/minidocker/minidocker/unionfs/mount"
 )
@@ -79,6 +80,9 @@ func setupRootfs(ops fsOps, cfg *Config) error {
 	if err := mountSys(ops, root); err != nil {
 		return err
 	}
+	if err := mountCgroup(ops, root); err != nil {
+		return err
+	}
 	if err := setupDev(ops, root, cfg.Rootless); err != nil {
 		return err
 	}
@@ -145,6 +149,20 @@ func mountSys(ops fsOps, root string) error {
 		return fmt.Errorf("bind mount /sys on %s: %w", dst, err)
 	}
 	return remountReadonly(ops, dst)
+}
+
+// mountCgroup mounts cgroup2 at /sys/fs/cgroup, read-only, as docker does:
+// the cgroup namespace roots it at the container's own cgroup (chapter 04),
+// so the container sees its limits and usage and nothing above them. A
+// kernel without cgroup2 (ENODEV), or one that refuses a rootless caller,
+// gets no mount: the container runs, as it would without cgroups.
+func mountCgroup(ops fsOps, root string) error {
+	dst := filepath.Join(root, "sys", "fs", "cgroup")
+	err := ops.Mount("cgroup2", dst, "cgroup2", msNosuid|msNodev|msNoexec|msRdonly, "")
+	if err == nil || errors.Is(err, syscall.ENODEV) || errors.Is(err, os.ErrPermission) || errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return fmt.Errorf("mount cgroup2 on %s: %w", dst, err)
 }
 
 // setupDev gives the container a /dev of its own: a tmpfs with the standard

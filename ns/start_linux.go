@@ -50,13 +50,21 @@ func Start(cfg *Config, stdio Stdio) (*Process, error) {
 		defer unix.Close(wait[1])
 	}
 	stdfds := []int{int(stdio.Stdin.Fd()), int(stdio.Stdout.Fd()), int(stdio.Stderr.Fd()), child}
-	pid, pidfd, err := cloneExec("/proc/self/exe", InitArgs, nil, stdfds, flags, -1, wait)
+	pid, pidfd, joined, err := cloneInto(cfg.Cgroup, stdfds, flags, wait)
 	unix.Close(child)
 	if err != nil {
 		return nil, fmt.Errorf("start container init: %w", err)
 	}
 	p := &Process{Pid: pid, pidfd: pidfd}
-	if err := p.handshake(cfg, parent, wait[1]); err != nil {
+	if !joined {
+		// Still before the init has its config (or, rootless, its go-ahead):
+		// it runs none of the container's code outside the cgroup.
+		err = cfg.Cgroup.AddProc(pid)
+	}
+	if err == nil {
+		err = p.handshake(cfg, parent, wait[1])
+	}
+	if err != nil {
 		p.Signal(unix.SIGKILL)
 		status, _ := p.Wait()
 		if err == errInitGone && status > 0 && status < 128 {
@@ -70,6 +78,30 @@ func Start(cfg *Config, stdio Stdio) (*Process, error) {
 	return p, nil
 }
 
+// cloneInto clones the init straight into cg with clone3's
+// CLONE_INTO_CGROUP (Linux 5.7): it is never outside the cgroup, not even
+// for the instant between fork and a write to cgroup.procs, so no process of
+// the container ever runs unlimited. On an older kernel it clones outside
+// and reports joined=false: the caller moves it before releasing it.
+func cloneInto(cg Cgroup, stdfds []int, flags uint64, wait [2]int) (pid, pidfd int, joined bool, err error) {
+	if cg == nil {
+		pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, nil, stdfds, flags, -1, wait)
+		return pid, pidfd, true, err
+	}
+	dir, err := cg.Open()
+	if err != nil {
+		return 0, -1, false, err
+	}
+	defer dir.Close()
+	pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, nil, stdfds, flags, int(dir.Fd()), wait)
+	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.E2BIG) || errors.Is(err, unix.EINVAL) {
+		// No clone3, or one without CLONE_INTO_CGROUP (Linux 5.3 to 5.6).
+		pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, nil, stdfds, flags, -1, wait)
+		return pid, pidfd, false, err
+	}
+	return pid, pidfd, true, err
+}
+
 func (p *Process) handshake(cfg *Config, sock, goAhead int) error {
 	if cfg.Rootless {
 		if err := writeIDMaps(p.Pid, cfg); err != nil {
@@ -79,6 +111,7 @@ func (p *Process) handshake(cfg *Config, sock, goAhead int) error {
 			return fmt.Errorf("release container init: %w", err)
 		}
 	}
+	cfg.WaitBeforeExec = cfg.BeforeExec != nil
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)
@@ -112,6 +145,14 @@ func (p *Process) handshake(cfg *Config, sock, goAhead int) error {
 		switch m.Type {
 		case "error":
 			return &StartError{Code: m.Code, Msg: m.Error}
+		case "exec":
+			// The init waits for this byte to exec; an error kills it.
+			if err := cfg.BeforeExec(); err != nil {
+				return err
+			}
+			if err := unix.Send(sock, []byte{0}, 0); err != nil {
+				return fmt.Errorf("release container init: %w", err)
+			}
 		case "pty":
 			f, err := recvFile(oob[:oobn], "pty-master")
 			if err != nil {

@@ -1,0 +1,14 @@
+package cgroup
+
+import (
+	"testing"
+
+	"github.com/minidocker/minidocker/testscript"
+)
+
+func TestMain(m *testing.M) { testscript.Main(m) }
+
+// TestTranscripts runs testdata/*.txtar: the chapter's claims, each a line
+// that fails if the claim stops being true. limits.txtar needs a kernel
+// whose cgroup v2 has every controller: it runs in the VM tier (vmtest).
+func TestTranscripts(t *testing.T) { testscript.Run(t, "testdata") }

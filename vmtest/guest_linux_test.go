@@ -1,0 +1,149 @@
+package vmtest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// suites are the test binaries the guest runs, one boot for all of them:
+// each package's tests built with `go test -c` and run with -test.v. The
+// required tests must pass in the guest, not skip: they are what this tier
+// exists for.
+var suites = []struct {
+	name, pkg string
+	required  []string
+}{
+	{"cgroup", "./cgroup", []string{
+		"TestCoreFeatures", "TestKillEmptiesCgroup", "TestFreezeThaw",
+		"TestMemoryLimitOOMKills", "TestPidsLimitFailsFork", "TestCPUMaxThrottles", "TestCpusetAndWeight", "TestDeviceFilterAttached",
+	}},
+	{"chapter04", "./chapters/04-cgroup", []string{"TestTranscripts", "TestTranscripts/limits", "TestTranscripts/owncgroup", "TestTranscripts/devices"}},
+}
+
+// TestGuest boots Debian's kernel under QEMU once, runs every suite in it
+// and reports each guest test as a subtest here, with its log.
+func TestGuest(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the guest is x86_64; TCG on another architecture is too slow for CI")
+	}
+	if testing.Short() {
+		t.Skip("boots a VM (-short)")
+	}
+	root, err := ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kernel, err := Kernel(filepath.Join(root, ".cache", "vm"))
+	if errors.Is(err, ErrNoKernel) {
+		t.Skipf("%v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	busybox, err := Busybox()
+	if err != nil {
+		t.Skip(err)
+	}
+	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
+		t.Skip(ErrNoQEMU)
+	}
+
+	bin := t.TempDir()
+	start := time.Now()
+	if err := Build(root, "build", "-o", filepath.Join(bin, "vminit"), "./vmtest/vminit"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Build(root, "build", "-o", filepath.Join(bin, "minidocker"), "./cmd/minidocker"); err != nil {
+		t.Fatal(err)
+	}
+	files := []Entry{{Name: "bin/minidocker", Mode: modeFile | 0o755, HostPath: filepath.Join(bin, "minidocker")}}
+	var jobs []Job
+	for _, s := range suites {
+		if _, err := os.Stat(filepath.Join(root, s.pkg)); err != nil {
+			t.Errorf("suite %s: %v", s.name, err)
+			continue
+		}
+		out := filepath.Join(bin, s.name+".test")
+		if err := Build(root, "test", "-c", "-o", out, s.pkg); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, Entry{Name: "tests/" + s.name + ".test", Mode: modeFile | 0o755, HostPath: out})
+		// A test runs in its package's directory, with its testdata.
+		dir := filepath.Join("src", s.pkg)
+		testdata, err := DirEntries(filepath.Join(root, s.pkg, "testdata"), filepath.Join(dir, "testdata"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(append(files, Entry{Name: dir, Mode: modeDir | 0o755}), testdata...)
+		jobs = append(jobs, Job{Name: s.name, Args: []string{"/tests/" + s.name + ".test", "-test.v", "-test.timeout=5m"}, Dir: "/" + dir})
+	}
+	t.Logf("built the guest's binaries in %v", time.Since(start).Round(time.Millisecond))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var console strings.Builder
+	var copyTo io.Writer = &console
+	if testing.Verbose() && os.Getenv("VMTEST_CONSOLE") != "" {
+		copyTo = io.MultiWriter(&console, os.Stderr) // watch the guest as it runs
+	}
+	boot := time.Now()
+	results, err := Run(ctx, Config{
+		Kernel: kernel, Init: filepath.Join(bin, "vminit"), Busybox: busybox,
+		Files: files, Jobs: jobs, Console: copyTo,
+	})
+	t.Logf("booted %s, ran %d suites and powered off in %v", filepath.Base(kernel), len(results), time.Since(boot).Round(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range suites {
+		i := slices.IndexFunc(results, func(r Result) bool { return r.Name == s.name })
+		if i < 0 {
+			t.Errorf("suite %s did not run in the guest", s.name)
+			continue
+		}
+		res := results[i]
+		tests := ParseGoTest(res.Output)
+		t.Run(s.name, func(t *testing.T) {
+			if res.Exit != 0 {
+				t.Errorf("%s.test exited %d in the guest; its output:\n%s", s.name, res.Exit, strings.Join(res.Output, "\n"))
+			}
+			for _, gt := range tests {
+				t.Run(gt.Name, func(t *testing.T) {
+					for _, l := range gt.Output {
+						t.Log(l)
+					}
+					switch {
+					case gt.Result == "FAIL" || gt.Result == "":
+						t.Errorf("failed in the guest")
+					case gt.Result == "SKIP" && slices.Contains(s.required, gt.Name):
+						t.Errorf("skipped in the guest, where it must run")
+					case gt.Result == "SKIP":
+						t.Skip("skipped in the guest")
+					}
+				})
+			}
+			for _, name := range s.required {
+				top, _, isSub := strings.Cut(name, "/")
+				i := slices.IndexFunc(tests, func(gt GoTest) bool { return gt.Name == top })
+				switch {
+				case i < 0:
+					t.Errorf("%s did not run in the guest", name)
+				case isSub && tests[i].Subtests[name] != "PASS":
+					t.Errorf("%s: %q in the guest, want PASS", name, tests[i].Subtests[name])
+				}
+			}
+		})
+	}
+	if t.Failed() {
+		t.Logf("the guest's console:\n%s", console.String())
+	}
+}
