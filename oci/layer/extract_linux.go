@@ -235,7 +235,7 @@ func (x *extractor) file(tr *tar.Reader, hdr *tar.Header, name string) error {
 			unix.Close(fd)
 			return fmt.Errorf("read: %w", err)
 		}
-		x.pool.submit(job{fd: fd, data: b, meta: m})
+		x.pool.submit(job{name: name, fd: fd, data: b, meta: m})
 		return nil
 	}
 	err = copyTo(fd, tr, x.buf, hdr.Size, sparse)

@@ -27,7 +27,9 @@ type root struct {
 
 const resolveFlags = unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS
 
-const maxCachedDirs = 1024
+// maxCachedDirs bounds the open fds: a layer has a few thousand
+// directories at most, each opened once.
+const maxCachedDirs = 4096
 
 func openRoot(dir string) (*root, error) {
 	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -105,7 +107,11 @@ func (r *root) dir(p string, mkdir bool) (int, error) {
 		return -1, fmt.Errorf("open directory %s in target: %w", p, err)
 	}
 	if len(r.cache) >= maxCachedDirs {
-		r.forget()
+		for k, old := range r.cache { // one, at random
+			unix.Close(old)
+			delete(r.cache, k)
+			break
+		}
 	}
 	r.cache[p] = fd
 	return fd, nil

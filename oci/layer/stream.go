@@ -3,6 +3,8 @@ package layer
 import (
 	"bufio"
 	"context"
+	_ "crypto/sha256" // digest algorithms used by go-digest
+	_ "crypto/sha512"
 	"errors"
 	"fmt"
 	"hash"
@@ -116,6 +118,10 @@ func (s *stream) produce(ctx context.Context, r io.Reader, o *options) {
 		return
 	}
 	dh := algorithm(o.diffID).Hash()
+	if c == Uncompressed && algorithm(o.diffID) == algorithm(o.digest) {
+		// The blob is the tar: hash it once.
+		in.h = discardHash{dh}
+	}
 	err = s.pump(ctx, dec, dh, o.limits.Size)
 	if err != nil {
 		cancel() // kills an external decompressor
@@ -132,6 +138,9 @@ func (s *stream) produce(ctx context.Context, r io.Reader, o *options) {
 	}
 	s.err = err
 	s.size = in.n
+	if d, ok := in.h.(discardHash); ok {
+		in.h = d.Hash
+	}
 	s.blob = digest.NewDigest(algorithm(o.digest), in.h)
 	s.diff = digest.NewDigest(algorithm(o.diffID), dh)
 }
@@ -183,6 +192,11 @@ func fill(r io.Reader, buf []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// discardHash stands in for a hash whose input another place writes.
+type discardHash struct{ hash.Hash }
+
+func (discardHash) Write(p []byte) (int, error) { return len(p), nil }
 
 var errStopped = errors.New("extraction stopped")
 

@@ -43,6 +43,7 @@ func putBuf(b []byte) {
 
 // job is a created file waiting for its contents and metadata.
 type job struct {
+	name string
 	fd   int
 	data []byte
 	meta meta
@@ -51,16 +52,26 @@ type job struct {
 // pool writes queued files. Opening stays with the tar reader's goroutine
 // (entries must exist in archive order: a later hard link or whiteout
 // refers to them), the rest of a small file's syscalls run here.
+//
+// Jobs go in batches: a hand-off between goroutines per small file costs
+// about what writing it does.
 type pool struct {
-	n    int
-	jobs chan job
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	err  error
+	n     int
+	jobs  chan []job
+	batch []job
+	bytes int
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	err   error
 }
 
+const (
+	batchFiles = 64
+	batchBytes = 4 << 20
+)
+
 func newPool(n int) *pool {
-	p := &pool{n: n, jobs: make(chan job, 256)}
+	p := &pool{n: n, jobs: make(chan []job, 8)}
 	for range n {
 		p.wg.Add(1)
 		go p.work()
@@ -71,24 +82,42 @@ func newPool(n int) *pool {
 func (p *pool) work() {
 	defer p.wg.Done()
 	var x extractor
-	for j := range p.jobs {
-		err := writeAll(j.fd, j.data)
-		if err == nil {
-			err = x.finishFile(j.fd, &j.meta)
-		}
-		unix.Close(j.fd)
-		putBuf(j.data)
-		if err != nil {
-			p.mu.Lock()
-			if p.err == nil {
-				p.err = err
+	for batch := range p.jobs {
+		for _, j := range batch {
+			err := writeAll(j.fd, j.data)
+			if err == nil {
+				err = x.finishFile(j.fd, &j.meta)
 			}
-			p.mu.Unlock()
+			unix.Close(j.fd)
+			putBuf(j.data)
+			if err != nil {
+				p.mu.Lock()
+				if p.err == nil {
+					p.err = fmt.Errorf("%s: %w", j.name, err)
+				}
+				p.mu.Unlock()
+			}
 		}
 	}
 }
 
-func (p *pool) submit(j job) { p.jobs <- j }
+func (p *pool) submit(j job) {
+	if p.batch == nil {
+		p.batch = make([]job, 0, batchFiles)
+	}
+	p.batch = append(p.batch, j)
+	p.bytes += len(j.data)
+	if len(p.batch) == batchFiles || p.bytes >= batchBytes {
+		p.flush()
+	}
+}
+
+func (p *pool) flush() {
+	if len(p.batch) > 0 {
+		p.jobs <- p.batch
+		p.batch, p.bytes = nil, 0
+	}
+}
 
 func (p *pool) failed() error {
 	if p.n == 0 {
@@ -101,6 +130,7 @@ func (p *pool) failed() error {
 
 // wait closes the queue and waits for every queued file.
 func (p *pool) wait() error {
+	p.flush()
 	close(p.jobs)
 	p.wg.Wait()
 	return p.err
