@@ -93,13 +93,8 @@ func (r *root) dir(p string, mkdir bool) (int, error) {
 	}
 	fd, err := r.open(p)
 	if errors.Is(err, unix.ENOENT) && mkdir {
-		parent, base := split(p)
-		pfd, perr := r.dir(parent, true)
-		if perr != nil {
-			return -1, perr
-		}
-		if err := unix.Mkdirat(pfd, base, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
-			return -1, fmt.Errorf("make parent %s: %w", p, err)
+		if err := r.mkdir(p, 0); err != nil {
+			return -1, err
 		}
 		fd, err = r.open(p)
 	}
@@ -115,6 +110,42 @@ func (r *root) dir(p string, mkdir bool) (int, error) {
 	}
 	r.cache[p] = fd
 	return fd, nil
+}
+
+// mkdir makes the directory p and its missing parents, as tar and Docker
+// do (mode 0755). Where a component is a symlink to nothing, the
+// directory is made where it points, in root: /lib64 -> /usr/lib64 then
+// lib64/ld.so makes /usr/lib64.
+func (r *root) mkdir(p string, depth int) error {
+	if depth > 40 {
+		return fmt.Errorf("make directory %s: %w", p, unix.ELOOP)
+	}
+	parent, base := split(p)
+	pfd, err := r.dir(parent, true)
+	if err != nil {
+		return err
+	}
+	err = unix.Mkdirat(pfd, base, 0o755)
+	if !errors.Is(err, unix.EEXIST) {
+		if err != nil {
+			return fmt.Errorf("make directory %s: %w", p, err)
+		}
+		return nil
+	}
+	buf := make([]byte, unix.PathMax)
+	n, lerr := unix.Readlinkat(pfd, base, buf)
+	if lerr != nil {
+		return nil // not a symlink: opening it says what is wrong
+	}
+	target := string(buf[:n])
+	if !strings.HasPrefix(target, "/") {
+		target = parent + "/" + target
+	}
+	t := clean(target)
+	if t == "" {
+		return nil
+	}
+	return r.mkdir(t, depth+1)
 }
 
 func (r *root) open(p string) (int, error) {

@@ -55,3 +55,7 @@ func tarOf(uid, gid int, entries ...entry) []byte {
 	}
 	return buf.Bytes()
 }
+
+func tarHeader(typ byte, name string, mode int64) tar.Header {
+	return tar.Header{Typeflag: typ, Name: name, Mode: mode, ModTime: testTime}
+}
