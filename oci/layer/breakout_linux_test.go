@@ -276,8 +276,10 @@ var breakouts = []breakout{
 		wantErr: ErrInvalid,
 	},
 	{
-		name:    "WhiteoutParent",
-		entries: func(string) []entry { return []entry{file("../.wh.victim", "", 0o644), file("a/../../.wh.victim", "", 0o644)} },
+		name: "WhiteoutParent",
+		entries: func(string) []entry {
+			return []entry{file("../.wh.victim", "", 0o644), file("a/../../.wh.victim", "", 0o644)}
+		},
 	},
 	{
 		name:    "WhiteoutCurrentDirectory",
@@ -290,8 +292,10 @@ var breakouts = []breakout{
 		wantErr: ErrInvalid,
 	},
 	{
-		name:    "WhiteoutRoot",
-		entries: func(string) []entry { return []entry{file(".wh..wh..opq", "", 0o644), file("./.wh..wh..opq", "", 0o644)} },
+		name: "WhiteoutRoot",
+		entries: func(string) []entry {
+			return []entry{file(".wh..wh..opq", "", 0o644), file("./.wh..wh..opq", "", 0o644)}
+		},
 	},
 	{
 		name:  "WhiteoutSymlink",
