@@ -189,7 +189,9 @@ func TestRootlessSkips(t *testing.T) {
 // capNetRaw is a vfs_cap_data (revision 2) granting cap_net_raw+ep.
 func capNetRaw() []byte {
 	b := make([]byte, 20)
-	le := func(off int, v uint32) { b[off], b[off+1], b[off+2], b[off+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24) }
+	le := func(off int, v uint32) {
+		b[off], b[off+1], b[off+2], b[off+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	}
 	le(0, 0x02000000|1) // VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE
 	le(4, 1<<13)        // permitted: CAP_NET_RAW
 	return b
@@ -273,7 +275,7 @@ func TestReplace(t *testing.T) {
 		file("b", "a file", 0o644),
 		dir("b", 0o700), file("b/y", "y", 0o644), // a file replaced by a dir
 		file("c", "first", 0o644),
-		file("c", "second", 0o600), // repeated: the last wins
+		file("c", "second", 0o600),       // repeated: the last wins
 		dir("d", 0o755), dir("d", 0o711), // a dir over a dir merges
 		file("d/z", "z", 0o644),
 		symlink("a", "e"), file("e", "not a link", 0o644), // a symlink replaced, not written through
