@@ -472,3 +472,11 @@ func mustWrite(t *testing.T, p, s string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 }
+
+func TestSymlinkLoopThroughMissingDirs(t *testing.T) {
+	dest := t.TempDir()
+	_, err := extract(t, dest, tarOf(0, 0, symlink("b/c", "a"), symlink("a/d", "b"), file("a/x", "x", 0o644)), WithRootless(true))
+	if !errors.Is(err, syscall.ELOOP) {
+		t.Fatalf("%v, want ELOOP", err)
+	}
+}

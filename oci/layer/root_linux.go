@@ -23,6 +23,7 @@ import (
 type root struct {
 	fd    int
 	cache map[string]int // parent dir -> O_PATH fd, for this extraction
+	links int            // symlinks followed making one directory
 }
 
 const resolveFlags = unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS
@@ -85,6 +86,11 @@ func split(name string) (string, string) {
 // resolved in root, making missing directories (mode 0755, as tar and
 // Docker do) when mkdir is set. The fd belongs to the cache.
 func (r *root) dir(p string, mkdir bool) (int, error) {
+	r.links = 0
+	return r.dirAt(p, mkdir)
+}
+
+func (r *root) dirAt(p string, mkdir bool) (int, error) {
 	if p == "" {
 		return r.fd, nil
 	}
@@ -93,7 +99,7 @@ func (r *root) dir(p string, mkdir bool) (int, error) {
 	}
 	fd, err := r.open(p)
 	if errors.Is(err, unix.ENOENT) && mkdir {
-		if err := r.mkdir(p, 0); err != nil {
+		if err := r.mkdir(p); err != nil {
 			return -1, err
 		}
 		fd, err = r.open(p)
@@ -116,12 +122,9 @@ func (r *root) dir(p string, mkdir bool) (int, error) {
 // do (mode 0755). Where a component is a symlink to nothing, the
 // directory is made where it points, in root: /lib64 -> /usr/lib64 then
 // lib64/ld.so makes /usr/lib64.
-func (r *root) mkdir(p string, depth int) error {
-	if depth > 40 {
-		return fmt.Errorf("make directory %s: %w", p, unix.ELOOP)
-	}
+func (r *root) mkdir(p string) error {
 	parent, base := split(p)
-	pfd, err := r.dir(parent, true)
+	pfd, err := r.dirAt(parent, true)
 	if err != nil {
 		return err
 	}
@@ -145,7 +148,12 @@ func (r *root) mkdir(p string, depth int) error {
 	if t == "" {
 		return nil
 	}
-	return r.mkdir(t, depth+1)
+	// As the kernel does (40 links per walk), and so that links making
+	// a loop through missing directories end.
+	if r.links++; r.links > 40 {
+		return fmt.Errorf("make directory %s: %w", p, unix.ELOOP)
+	}
+	return r.mkdir(t)
 }
 
 func (r *root) open(p string) (int, error) {
