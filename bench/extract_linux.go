@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -67,7 +68,14 @@ func benchExtract(cacheDir, outDir string, runs, warm int) error {
 		{name: "igzip -dc >/dev/null", peer: true, run: sh("igzip -dc " + q(lf.Gzip) + " >/dev/null"), need: "igzip"},
 	}
 	var cs []contender
+	re, err := regexp.Compile(only)
+	if err != nil {
+		return err
+	}
 	for _, c := range all {
+		if !re.MatchString(c.name) {
+			continue
+		}
 		if c.need != "" {
 			if _, err := exec.LookPath(c.need); err != nil {
 				fmt.Fprintf(os.Stderr, "skipping %s: no %s (make deps installs it)\n", c.name, c.need)

@@ -5,7 +5,7 @@
 //	go run ./bench            # every comparison
 //	go run ./bench extract    # layer extraction against GNU tar
 //
-// The startup benchmark is a testing.B: go test -bench . ./bench
+// The startup benchmark is a testing.B: go test -bench . ./bench (make bench runs both).
 package main
 
 import (
@@ -14,11 +14,14 @@ import (
 	"os"
 )
 
+var only string
+
 func main() {
 	runs := flag.Int("runs", 11, "measured runs of each contender")
 	warm := flag.Int("warmups", 2, "unmeasured runs of each contender first")
 	cache := flag.String("cache", ".cache/bench", "where the generated layer is kept")
 	out := flag.String("out", "docs/bench", "where RESULTS.md and the raw samples go")
+	flag.StringVar(&only, "only", "", "run only the contenders whose names match this regexp")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract]")
 		flag.PrintDefaults()
