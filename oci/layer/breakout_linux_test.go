@@ -19,8 +19,10 @@ import (
 // (a directory with a file, hello, and a symlink to it) and asserts that
 // nothing outside dest changed: same names, modes, sizes, contents, link
 // counts, times. The cases are those of containerd's archive TestBreakouts
-// and more; paths like /etc in them mean the target's /etc, and the
-// validators check that they landed there.
+// and more; paths like /md-etc in them mean the target's /md-etc, and the
+// validators check that they landed there. (containerd's cases use /etc:
+// here a name no host has, so that an extractor broken on purpose, as in
+// the chapter's exercise, cannot write to the host's /etc.)
 
 type breakout struct {
 	name    string
@@ -77,9 +79,9 @@ var breakouts = []breakout{
 	{
 		name: "SymlinkAbsolute",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o755), symlink("/etc", "localetc"), file("/localetc/unbroken", "unbroken", 0o644)}
+			return []entry{dir("md-etc", 0o755), symlink("/md-etc", "localetc"), file("/localetc/unbroken", "unbroken", 0o644)}
 		},
-		check: wantFile("etc/unbroken", "unbroken"),
+		check: wantFile("md-etc/unbroken", "unbroken"),
 	},
 	{
 		name: "SymlinkAbsoluteHostPath",
@@ -91,9 +93,9 @@ var breakouts = []breakout{
 	{
 		name: "SymlinkUpAndOut",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o755), dir("dummy", 0o755), symlink("/dummy/../etc", "localetc"), file("/localetc/unbroken", "unbroken", 0o644)}
+			return []entry{dir("md-etc", 0o755), dir("dummy", 0o755), symlink("/dummy/../md-etc", "localetc"), file("/localetc/unbroken", "unbroken", 0o644)}
 		},
-		check: wantFile("etc/unbroken", "unbroken"),
+		check: wantFile("md-etc/unbroken", "unbroken"),
 	},
 	{
 		name: "SymlinkRelativeOut",
@@ -112,16 +114,16 @@ var breakouts = []breakout{
 	{
 		name: "SymlinkMultipleAbsolute",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o755), dir("dummy", 0o755), symlink("/etc", "/dummy/etc"), symlink("/dummy/etc", "localetc"), file("/localetc/unbroken", "unbroken", 0o644)}
+			return []entry{dir("md-etc", 0o755), dir("dummy", 0o755), symlink("/md-etc", "/dummy/md-etc"), symlink("/dummy/md-etc", "localetc"), file("/localetc/unbroken", "unbroken", 0o644)}
 		},
-		check: wantFile("etc/unbroken", "unbroken"),
+		check: wantFile("md-etc/unbroken", "unbroken"),
 	},
 	{
 		name: "SymlinkMultipleRelative",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o755), dir("dummy", 0o755), symlink("/etc", "/dummy/etc"), symlink("./dummy/etc", "localetc"), file("/localetc/unbroken", "unbroken", 0o644)}
+			return []entry{dir("md-etc", 0o755), dir("dummy", 0o755), symlink("/md-etc", "/dummy/md-etc"), symlink("./dummy/md-etc", "localetc"), file("/localetc/unbroken", "unbroken", 0o644)}
 		},
-		check: wantFile("etc/unbroken", "unbroken"),
+		check: wantFile("md-etc/unbroken", "unbroken"),
 	},
 	{
 		name: "SymlinkChainOut",
@@ -134,9 +136,9 @@ var breakouts = []breakout{
 	{
 		name: "SymlinkEmptyFile",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o755), file("etc/emptied", "notempty", 0o644), symlink("/etc", "localetc"), file("/localetc/emptied", "", 0o644)}
+			return []entry{dir("md-etc", 0o755), file("md-etc/emptied", "notempty", 0o644), symlink("/md-etc", "localetc"), file("/localetc/emptied", "", 0o644)}
 		},
-		check: wantFile("etc/emptied", ""),
+		check: wantFile("md-etc/emptied", ""),
 	},
 	{
 		name: "SymlinkDirectoryCreatedThrough",
@@ -169,55 +171,55 @@ var breakouts = []breakout{
 	{
 		name: "HardlinkRelative",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o770), file("/etc/passwd", "inside", 0o644), dir("breakouts", 0o755),
-				symlink("../../etc", "breakouts/d1"), hardlink("/breakouts/d1/passwd", "breakouts/mypasswd")}
+			return []entry{dir("md-etc", 0o770), file("/md-etc/passwd", "inside", 0o644), dir("breakouts", 0o755),
+				symlink("../../md-etc", "breakouts/d1"), hardlink("/breakouts/d1/passwd", "breakouts/mypasswd")}
 		},
-		check: sameFile("breakouts/mypasswd", "etc/passwd"),
+		check: sameFile("breakouts/mypasswd", "md-etc/passwd"),
 	},
 	{
 		name: "HardlinkDownAndOut",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o770), file("/etc/passwd", "inside", 0o644), dir("breakouts", 0o755), dir("downandout", 0o755),
-				symlink("../downandout/../../etc", "breakouts/d1"), hardlink("/breakouts/d1/passwd", "breakouts/mypasswd")}
+			return []entry{dir("md-etc", 0o770), file("/md-etc/passwd", "inside", 0o644), dir("breakouts", 0o755), dir("downandout", 0o755),
+				symlink("../downandout/../../md-etc", "breakouts/d1"), hardlink("/breakouts/d1/passwd", "breakouts/mypasswd")}
 		},
-		check: sameFile("breakouts/mypasswd", "etc/passwd"),
+		check: sameFile("breakouts/mypasswd", "md-etc/passwd"),
 	},
 	{
 		name: "HardlinkAbsolute",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o770), file("/etc/passwd", "inside", 0o644), symlink("/etc", "localetc"), hardlink("/localetc/passwd", "localpasswd")}
+			return []entry{dir("md-etc", 0o770), file("/md-etc/passwd", "inside", 0o644), symlink("/md-etc", "localetc"), hardlink("/localetc/passwd", "localpasswd")}
 		},
-		check: sameFile("localpasswd", "etc/passwd"),
+		check: sameFile("localpasswd", "md-etc/passwd"),
 	},
 	{
 		name: "HardlinkRelativeLong",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o770), file("/etc/passwd", "inside", 0o644), symlink("../../../../../../../etc", "localetc"), hardlink("/localetc/passwd", "localpasswd")}
+			return []entry{dir("md-etc", 0o770), file("/md-etc/passwd", "inside", 0o644), symlink("../../../../../../../md-etc", "localetc"), hardlink("/localetc/passwd", "localpasswd")}
 		},
-		check: sameFile("localpasswd", "etc/passwd"),
+		check: sameFile("localpasswd", "md-etc/passwd"),
 	},
 	{
 		name: "HardlinkRelativeUpAndOut",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o770), file("/etc/passwd", "inside", 0o644), symlink("upandout/../../../etc", "localetc"), hardlink("/localetc/passwd", "localpasswd")}
+			return []entry{dir("md-etc", 0o770), file("/md-etc/passwd", "inside", 0o644), symlink("upandout/../../../md-etc", "localetc"), hardlink("/localetc/passwd", "localpasswd")}
 		},
-		// containerd resolves "upandout/.." by string and links /etc/passwd;
+		// containerd resolves "upandout/.." by string and links /md-etc/passwd;
 		// the kernel, as the container will, finds no upandout: refused.
 		wantErr: errAny,
 	},
 	{
 		name: "HardlinkDirectRelative",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o770), file("/etc/passwd", "inside", 0o644), hardlink("../../../../../etc/passwd", "localpasswd")}
+			return []entry{dir("md-etc", 0o770), file("/md-etc/passwd", "inside", 0o644), hardlink("../../../../../md-etc/passwd", "localpasswd")}
 		},
-		check: sameFile("localpasswd", "etc/passwd"),
+		check: sameFile("localpasswd", "md-etc/passwd"),
 	},
 	{
 		name: "HardlinkDirectAbsolute",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o770), file("/etc/passwd", "inside", 0o644), hardlink("/etc/passwd", "localpasswd")}
+			return []entry{dir("md-etc", 0o770), file("/md-etc/passwd", "inside", 0o644), hardlink("/md-etc/passwd", "localpasswd")}
 		},
-		check: sameFile("localpasswd", "etc/passwd"),
+		check: sameFile("localpasswd", "md-etc/passwd"),
 	},
 	{
 		name: "HardlinkToHostFile",
@@ -243,14 +245,14 @@ var breakouts = []breakout{
 	{
 		name: "HardlinkSymlinkRelative",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o770), file("/etc/passwd", "inside", 0o644), symlink("../../../../../etc/passwd", "passwdlink"), hardlink("/passwdlink", "localpasswd")}
+			return []entry{dir("md-etc", 0o770), file("/md-etc/passwd", "inside", 0o644), symlink("../../../../../md-etc/passwd", "passwdlink"), hardlink("/passwdlink", "localpasswd")}
 		},
 		check: sameSymlink("localpasswd", "passwdlink"),
 	},
 	{
 		name: "HardlinkSymlinkAbsolute",
 		entries: func(string) []entry {
-			return []entry{dir("etc", 0o770), file("/etc/passwd", "inside", 0o644), symlink("/etc/passwd", "passwdlink"), hardlink("/passwdlink", "localpasswd")}
+			return []entry{dir("md-etc", 0o770), file("/md-etc/passwd", "inside", 0o644), symlink("/md-etc/passwd", "passwdlink"), hardlink("/passwdlink", "localpasswd")}
 		},
 		check: sameSymlink("localpasswd", "passwdlink"),
 	},

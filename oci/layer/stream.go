@@ -205,7 +205,7 @@ func (s *stream) Read(p []byte) (int, error) {
 	for s.off == len(s.cur) {
 		if s.cur != nil {
 			s.empty <- s.cur[:cap(s.cur)]
-			s.cur = nil
+			s.cur, s.off = nil, 0
 		}
 		buf, ok := <-s.full
 		if !ok {
