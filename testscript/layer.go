@@ -139,7 +139,13 @@ func extractLayer(args []string) int {
 	}
 	opts := []layer.Option{layer.WithDigest(digest.Digest(*dg)), layer.WithDiffID(digest.Digest(*diffID))}
 	if *overlay {
-		opts = append(opts, layer.WithWhiteouts(layer.OverlayWhiteouts, whiteout.OpaqueXattr))
+		// Unprivileged, the overlay is mounted with userxattr (in a user
+		// namespace), and the opaque mark is the user.* xattr.
+		x := whiteout.OpaqueXattr
+		if os.Geteuid() != 0 {
+			x = whiteout.UserOpaqueXattr
+		}
+		opts = append(opts, layer.WithWhiteouts(layer.OverlayWhiteouts, x))
 	}
 	if *rootless {
 		opts = append(opts, layer.WithRootless(true))

@@ -147,7 +147,13 @@ func TestExportReadBySkopeo(t *testing.T) {
 	f.Close()
 	run(t, "skopeo", "inspect", "docker-archive:"+out)
 	run(t, "skopeo", "copy", "--quiet", "docker-archive:"+out, "oci:"+filepath.Join(dir, "back-docker")+":x")
-	run(t, "skopeo", "copy", "--quiet", "oci-archive:"+out, "oci:"+filepath.Join(dir, "back-oci")+":x")
+	if os.Geteuid() == 0 {
+		// skopeo untars an oci-archive keeping the owners (root, as in
+		// every image archive): unprivileged, its chown fails.
+		run(t, "skopeo", "copy", "--quiet", "oci-archive:"+out, "oci:"+filepath.Join(dir, "back-oci")+":x")
+	} else {
+		t.Log("skipping skopeo's oci-archive read: it needs root to chown what it untars")
+	}
 
 	l2, _ := layout.Open(t.TempDir())
 	again := importFile(t, l2, out)
