@@ -114,6 +114,10 @@ func benchExtract(cacheDir, outDir string, runs, warm int) error {
 		{"gzip: minidocker ≥ 1.5× faster than tar -xzf", "tar -xzf", "minidocker gzip", 1.5},
 		{"zstd extraction within 1.2× of uncompressed tar -xf", "tar -xf", "minidocker zstd", 1 / 1.2},
 		{"gzip extraction within 1.2× of uncompressed tar -xf", "tar -xf", "minidocker gzip", 1 / 1.2},
+		// The other reading of the target: decompression hidden behind
+		// minidocker's own extraction of the same tar, uncompressed.
+		{"zstd extraction within 1.2× of minidocker's uncompressed", "minidocker tar", "minidocker zstd", 1 / 1.2},
+		{"gzip extraction within 1.2× of minidocker's uncompressed", "minidocker tar", "minidocker gzip", 1 / 1.2},
 	}
 	report := extractReport(cs, samples, targets, info, lf)
 	fmt.Print(report)
