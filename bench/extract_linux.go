@@ -87,15 +87,18 @@ func benchExtract(cacheDir, outDir string, runs, warm int) error {
 	info := machineInfo()
 	info["load_before"] = loadavg()
 	samples := map[string][]float64{}
+	cpuSamples := map[string][]float64{}
 	for i := -warm; i < runs; i++ {
 		for _, c := range cs {
 			dst, err := os.MkdirTemp(mnt, "x")
 			if err != nil {
 				return err
 			}
+			cpu0 := cpuTime()
 			start := time.Now()
 			err = c.run(dst)
 			d := time.Since(start)
+			cpu := cpuTime() - cpu0
 			if rerr := os.RemoveAll(dst); err == nil {
 				err = rerr
 			}
@@ -104,6 +107,7 @@ func benchExtract(cacheDir, outDir string, runs, warm int) error {
 			}
 			if i >= 0 {
 				samples[c.name] = append(samples[c.name], d.Seconds())
+				cpuSamples[c.name] = append(cpuSamples[c.name], cpu.Seconds())
 			}
 		}
 		fmt.Fprintf(os.Stderr, "round %d/%d done\n", i+1, runs)
@@ -119,7 +123,7 @@ func benchExtract(cacheDir, outDir string, runs, warm int) error {
 		{"zstd extraction within 1.2× of minidocker's uncompressed", "minidocker tar", "minidocker zstd", 1 / 1.2},
 		{"gzip extraction within 1.2× of minidocker's uncompressed", "minidocker tar", "minidocker gzip", 1 / 1.2},
 	}
-	report := extractReport(cs, samples, targets, info, lf)
+	report := extractReport(cs, samples, cpuSamples, targets, info, lf)
 	fmt.Print(report)
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
@@ -127,7 +131,7 @@ func benchExtract(cacheDir, outDir string, runs, warm int) error {
 	if err := os.WriteFile(filepath.Join(outDir, "RESULTS.md"), []byte(report), 0o644); err != nil {
 		return err
 	}
-	raw, _ := json.MarshalIndent(map[string]any{"machine": info, "samples_seconds": samples}, "", "  ")
+	raw, _ := json.MarshalIndent(map[string]any{"machine": info, "samples_seconds": samples, "cpu_seconds": cpuSamples}, "", "  ")
 	return os.WriteFile(filepath.Join(outDir, "extract.json"), append(raw, '\n'), 0o644)
 }
 
@@ -155,6 +159,17 @@ func scratchTmpfs() (string, func(), error) {
 		}
 		os.Remove(dir)
 	}, nil
+}
+
+// cpuTime is the CPU (user and system) used so far by this process and
+// its waited-for children: around a run, what the run cost, whatever else
+// the machine was doing.
+func cpuTime() time.Duration {
+	var self, kids unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &self)
+	unix.Getrusage(unix.RUSAGE_CHILDREN, &kids)
+	tv := func(t unix.Timeval) time.Duration { return time.Duration(t.Nano()) }
+	return tv(self.Utime) + tv(self.Stime) + tv(kids.Utime) + tv(kids.Stime)
 }
 
 func loadavg() string {

@@ -31,7 +31,7 @@ func quantile(s []float64, q float64) float64 {
 	return s[i]
 }
 
-func extractReport(cs []contender, samples map[string][]float64, targets []target, info map[string]string, lf layerFiles) string {
+func extractReport(cs []contender, samples, cpu map[string][]float64, targets []target, info map[string]string, lf layerFiles) string {
 	med := map[string]float64{}
 	var b strings.Builder
 	size := func(p string) string {
@@ -45,13 +45,17 @@ func extractReport(cs []contender, samples map[string][]float64, targets []targe
 	fmt.Fprintf(&b, "Generated layer (bench/layergen.go): tar %s, gzip %s, zstd %s; into a tmpfs, "+
 		"contenders interleaved, %d measured runs each after warm-ups.\n\n",
 		size(lf.Tar), size(lf.Gzip), size(lf.Zstd), len(samples[cs[0].name]))
-	fmt.Fprintf(&b, "| contender | median | p10 | p90 |\n|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| contender | median | p10 | p90 | CPU (user+sys), median |\n|---|---|---|---|---|\n")
 	for _, c := range cs {
 		s := slices.Clone(samples[c.name])
 		slices.Sort(s)
 		med[c.name] = quantile(s, 0.5)
-		fmt.Fprintf(&b, "| %s | %.3f s | %.3f s | %.3f s |\n", c.name, quantile(s, 0.5), quantile(s, 0.1), quantile(s, 0.9))
+		cs := slices.Clone(cpu[c.name])
+		slices.Sort(cs)
+		fmt.Fprintf(&b, "| %s | %.3f s | %.3f s | %.3f s | %.3f s |\n", c.name, quantile(s, 0.5), quantile(s, 0.1), quantile(s, 0.9), quantile(cs, 0.5))
 	}
+	fmt.Fprintf(&b, "\nWall-clock time decides the targets; the CPU column (this process's and its children's\n"+
+		"rusage around each run) is what a contender costs whatever else the machine was doing.\n")
 	fmt.Fprintf(&b, "\n## Targets\n\n| target | ratio | want | |\n|---|---|---|---|\n")
 	for _, t := range targets {
 		if med[t.slow] == 0 || med[t.fast] == 0 {
