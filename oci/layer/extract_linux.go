@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/opencontainers/go-digest"
 	"golang.org/x/sys/unix"
 
 	"github.com/minidocker/minidocker/unionfs/whiteout"
@@ -21,8 +22,16 @@ import (
 // any error.
 func Extract(ctx context.Context, r io.Reader, dir string, opts ...Option) (*Result, error) {
 	o := newOptions(opts)
+	for _, d := range []digest.Digest{o.digest, o.diffID} {
+		if d == "" {
+			continue
+		}
+		if err := d.Validate(); err != nil {
+			return nil, fmt.Errorf("extract layer: digest %q: %w", d, err)
+		}
+	}
 	if !o.rootlessSet {
-		o.rootless = os.Geteuid() != 0
+		o.rootless = os.Geteuid() != 0 || inUserNS()
 	}
 	if o.whiteouts == OverlayWhiteouts && o.opaqueXattr == "" {
 		o.opaqueXattr = whiteout.OpaqueXattr
@@ -61,6 +70,18 @@ func Extract(ctx context.Context, r io.Reader, dir string, opts ...Option) (*Res
 		return res, fmt.Errorf("extract layer: diff ID is %s, want %s: %w", s.diff, o.diffID, ErrDigestMismatch)
 	}
 	return res, nil
+}
+
+// inUserNS reports whether this process is in a user namespace other
+// than the initial one (root there cannot make device nodes), as runc's
+// userns.RunningInUserNS does: the initial namespace maps all 2^32 ids.
+func inUserNS() bool {
+	b, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b))
+	return !(len(f) == 3 && f[0] == "0" && f[1] == "0" && f[2] == "4294967295")
 }
 
 type extractor struct {
@@ -219,11 +240,10 @@ var errExists = errors.New("exists")
 func (x *extractor) file(tr *tar.Reader, hdr *tar.Header, name string) error {
 	m := x.meta(hdr, name)
 	var fd int
-	pfd, base, err := x.create(name, false, func(pfd int, base string) (err error) {
+	_, _, err := x.create(name, false, func(pfd int, base string) (err error) {
 		fd, err = unix.Openat(pfd, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, m.mode&0o777)
 		return err
 	})
-	_, _ = pfd, base
 	if err != nil {
 		return fmt.Errorf("create: %w", err)
 	}

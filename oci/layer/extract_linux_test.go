@@ -520,3 +520,15 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("%v, want context.Canceled", err)
 	}
 }
+
+// A malformed expected digest is the caller's error, said before any work.
+func TestInvalidDigestOption(t *testing.T) {
+	dest := t.TempDir()
+	_, err := extract(t, dest, tarOf(0, 0, file("f", "x", 0o644)), WithDiffID("sha256:not-hex"))
+	if err == nil || errors.Is(err, ErrDigestMismatch) || !strings.Contains(err.Error(), "not-hex") {
+		t.Fatalf("%v, want an invalid digest error", err)
+	}
+	if names(t, dest) != "" {
+		t.Fatal("extracted despite the invalid digest")
+	}
+}

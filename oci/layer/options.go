@@ -67,7 +67,7 @@ func WithLimits(l Limits) Option { return func(o *options) { o.limits = l } }
 // WithRootless says whether the caller lacks the privileges of root in the
 // initial user namespace: devices, ownership and trusted.*/security.*
 // xattrs are then skipped and listed in the Result. The default is the
-// effective uid not being 0.
+// effective uid not being 0, or running in a user namespace.
 func WithRootless(r bool) Option { return func(o *options) { o.rootless, o.rootlessSet = r, true } }
 
 // WithExternalGzip allows (the default) or forbids decompressing gzip with
