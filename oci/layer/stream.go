@@ -79,9 +79,23 @@ func newStream(ctx context.Context, r io.Reader, o *options) *stream {
 
 func (s *stream) produce(ctx context.Context, r io.Reader, o *options) {
 	defer close(s.done)
-	defer close(s.full)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The diff ID is hashed by a goroutine of its own, between this one
+	// and the consumer: decompressing and hashing overlap.
+	dh := algorithm(o.diffID).Hash()
+	toHash := make(chan []byte, 4)
+	hashed := make(chan struct{})
+	go s.hash(dh, toHash, hashed)
+	hashing := true
+	endHash := func() {
+		if hashing {
+			hashing = false
+			close(toHash)
+			<-hashed
+		}
+	}
+	defer endHash()
 	in := &hashingReader{r: r, h: algorithm(o.digest).Hash()}
 	br := bufio.NewReaderSize(in, 1<<20)
 	head, _ := br.Peek(10)
@@ -118,12 +132,11 @@ func (s *stream) produce(ctx context.Context, r io.Reader, o *options) {
 		s.err = fmt.Errorf("start %s decompression: %w", c, err)
 		return
 	}
-	dh := algorithm(o.diffID).Hash()
 	if c == Uncompressed && algorithm(o.diffID) == algorithm(o.digest) {
 		// The blob is the tar: hash it once.
 		in.h = discardHash{dh}
 	}
-	err = s.pump(ctx, dec, dh, o.limits.Size)
+	err = s.pump(ctx, dec, toHash, o.limits.Size)
 	if err != nil {
 		cancel() // kills an external decompressor
 	}
@@ -137,6 +150,7 @@ func (s *stream) produce(ctx context.Context, r io.Reader, o *options) {
 		// the whole blob.
 		_, err = io.Copy(io.Discard, br)
 	}
+	endHash()
 	s.err = err
 	s.size = in.n
 	if d, ok := in.h.(discardHash); ok {
@@ -146,8 +160,21 @@ func (s *stream) produce(ctx context.Context, r io.Reader, o *options) {
 	s.diff = digest.NewDigest(algorithm(o.diffID), dh)
 }
 
-// pump moves the decompressed bytes to the consumer in chunks.
-func (s *stream) pump(ctx context.Context, dec io.Reader, dh hash.Hash, limit int64) error {
+// hash hashes the chunks on their way to the consumer.
+func (s *stream) hash(h hash.Hash, in <-chan []byte, done chan<- struct{}) {
+	defer close(done)
+	defer close(s.full)
+	for buf := range in {
+		h.Write(buf)
+		select {
+		case s.full <- buf:
+		case <-s.quit:
+		}
+	}
+}
+
+// pump moves the decompressed bytes, in chunks, to be hashed and read.
+func (s *stream) pump(ctx context.Context, dec io.Reader, out chan<- []byte, limit int64) error {
 	for {
 		var buf []byte
 		select {
@@ -159,13 +186,12 @@ func (s *stream) pump(ctx context.Context, dec io.Reader, dh hash.Hash, limit in
 		}
 		n, err := fill(dec, buf[:cap(buf)])
 		if n > 0 {
-			dh.Write(buf[:n])
 			s.usize += int64(n)
 			if s.usize > limit {
 				return fmt.Errorf("uncompressed stream over %d bytes: %w", limit, ErrLimit)
 			}
 			select {
-			case s.full <- buf[:n]:
+			case out <- buf[:n]:
 			case <-s.quit:
 				return errStopped
 			}
