@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,7 +140,8 @@ func benchExtract(cacheDir, outDir string, runs, warm int) error {
 // figures do not depend on the disk's state; unprivileged, it uses
 // /dev/shm, a tmpfs too.
 func scratchTmpfs() (string, func(), error) {
-	dir, err := os.MkdirTemp("", "minidocker-bench-")
+	reclaimTmpfs()
+	dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", benchPrefix, os.Getpid()))
 	if err != nil {
 		return "", nil, err
 	}
@@ -170,6 +172,37 @@ func cpuTime() time.Duration {
 	unix.Getrusage(unix.RUSAGE_CHILDREN, &kids)
 	tv := func(t unix.Timeval) time.Duration { return time.Duration(t.Nano()) }
 	return tv(self.Utime) + tv(self.Stime) + tv(kids.Utime) + tv(kids.Stime)
+}
+
+const benchPrefix = "minidocker-bench-"
+
+// reclaimTmpfs unmounts the scratch tmpfs of an earlier run that died
+// before its cleanup (a panic ends a Go program without running defers):
+// named minidocker-bench-PID-*, for a PID no longer running.
+func reclaimTmpfs() {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 5 {
+			continue
+		}
+		mnt := f[4]
+		name := filepath.Base(mnt)
+		if filepath.Dir(mnt) != os.TempDir() || !strings.HasPrefix(name, benchPrefix) {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(name, benchPrefix), "-", 2)[0])
+		if err != nil || unix.Kill(pid, 0) == nil {
+			continue // not ours to judge, or its run is still going
+		}
+		if unix.Unmount(mnt, 0) == nil {
+			os.Remove(mnt)
+			fmt.Fprintf(os.Stderr, "unmounted %s, left by a run that died\n", mnt)
+		}
+	}
 }
 
 func loadavg() string {
