@@ -102,6 +102,7 @@ type extractor struct {
 	// directories hide only what lower layers made.
 	written map[string]struct{}
 	buf     []byte
+	mapErr  error // from the id map, checked after each entry
 }
 
 type dirMeta struct {
@@ -151,6 +152,9 @@ func (x *extractor) run(ctx context.Context, tr *tar.Reader) error {
 		}
 		if err := x.entry(tr, hdr); err != nil {
 			return fmt.Errorf("%s: %w", hdr.Name, err)
+		}
+		if x.mapErr != nil {
+			return x.mapErr
 		}
 	}
 }

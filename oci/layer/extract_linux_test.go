@@ -532,3 +532,28 @@ func TestInvalidDigestOption(t *testing.T) {
 		t.Fatal("extracted despite the invalid digest")
 	}
 }
+
+func TestIDMap(t *testing.T) {
+	needRoot(t, "chown to mapped ids")
+	shift := func(uid, gid int) (int, int, error) {
+		if uid >= 65536 || gid >= 65536 {
+			return 0, 0, errors.New("outside the map")
+		}
+		return uid + 100000, gid + 100000, nil
+	}
+	f := file("etc/shadow", "x", 0o640)
+	f.hdr.Gid = 42
+	dest := t.TempDir()
+	mustExtract(t, dest, tarOf(0, 0, dir("etc", 0o755), f), WithIDMap(shift))
+	if st := lstat(t, filepath.Join(dest, "etc/shadow")); st.Uid != 100000 || st.Gid != 100042 {
+		t.Fatalf("etc/shadow: %d:%d, want 100000:100042", st.Uid, st.Gid)
+	}
+	if st := lstat(t, filepath.Join(dest, "etc")); st.Uid != 100000 {
+		t.Fatalf("etc: uid %d, want 100000", st.Uid)
+	}
+	big := file("f", "x", 0o644)
+	big.hdr.Uid = 70000
+	if _, err := extract(t, t.TempDir(), tarOf(0, 0, big), WithIDMap(shift)); err == nil || !strings.Contains(err.Error(), "outside the map") {
+		t.Fatalf("%v, want the map's error", err)
+	}
+}

@@ -2,6 +2,7 @@ package layer
 
 import (
 	"archive/tar"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -36,12 +37,21 @@ func (x *extractor) meta(hdr *tar.Header, name string) meta {
 		mode:  uint32(hdr.Mode) & 0o7777,
 		isDir: hdr.Typeflag == tar.TypeDir,
 	}
-	if x.o.rootless {
-		if hdr.Uid != x.euid || hdr.Gid != x.egid {
+	if x.o.idMap != nil {
+		u, g, err := x.o.idMap(hdr.Uid, hdr.Gid)
+		if err != nil {
+			x.mapErr = fmt.Errorf("%s: map owner %d:%d: %w", name, hdr.Uid, hdr.Gid, err)
+		}
+		m.uid, m.gid = u, g
+	}
+	switch {
+	case x.o.rootless && x.o.idMap == nil:
+		if m.uid != x.euid || m.gid != x.egid {
 			x.skipped.add(&x.skipped.Ownership, name)
 		}
-	} else {
-		m.chown = hdr.Uid != x.euid || hdr.Gid != x.egid
+	default:
+		// Mapped ids in a user namespace are the caller's to give.
+		m.chown = m.uid != x.euid || m.gid != x.egid
 	}
 	// A new file gets mode&^umask from open; chmod only when that is not
 	// the mode, or chown cleared setuid/setgid.

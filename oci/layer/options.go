@@ -43,6 +43,7 @@ type options struct {
 	rootlessSet    bool
 	external       bool
 	workers        int
+	idMap          func(uid, gid int) (int, int, error)
 }
 
 // Option configures Extract.
@@ -69,6 +70,14 @@ func WithLimits(l Limits) Option { return func(o *options) { o.limits = l } }
 // xattrs are then skipped and listed in the Result. The default is the
 // effective uid not being 0, or running in a user namespace.
 func WithRootless(r bool) Option { return func(o *options) { o.rootless, o.rootlessSet = r, true } }
+
+// WithIDMap maps each entry's owner before it is applied, as Docker's
+// userns-remap and a rootless runtime's subordinate ids do (container uid
+// 0 becomes, say, host uid 100000). An error (an id outside the map)
+// fails the extraction. Rootless without a map, ownership is skipped.
+func WithIDMap(m func(uid, gid int) (int, int, error)) Option {
+	return func(o *options) { o.idMap = m }
+}
 
 // WithExternalGzip allows (the default) or forbids decompressing gzip with
 // an external program (igzip, unpigz, pigz) when one is on PATH; it is
