@@ -56,6 +56,9 @@ func Extract(ctx context.Context, r io.Reader, dir string, opts ...Option) (*Res
 	if err == nil {
 		err = x.finishDirs()
 	}
+	if err == nil && o.sync {
+		err = syncfs(rt.fd)
+	}
 	res.Compression, res.Decompressor = s.compression, s.decomp
 	res.Size, res.TarSize = s.size, s.usize
 	res.Entries, res.Skipped = x.entries, x.skipped
@@ -70,6 +73,20 @@ func Extract(ctx context.Context, r io.Reader, dir string, opts ...Option) (*Res
 		return res, fmt.Errorf("extract layer: diff ID is %s, want %s: %w", s.diff, o.diffID, ErrDigestMismatch)
 	}
 	return res, nil
+}
+
+// syncfs flushes the file system of the directory open (O_PATH) at fd;
+// syncfs wants a real fd.
+func syncfs(fd int) error {
+	d, err := unix.Openat(fd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		err = unix.Syncfs(d)
+		unix.Close(d)
+	}
+	if err != nil {
+		return fmt.Errorf("syncfs: %w", err)
+	}
+	return nil
 }
 
 // inUserNS reports whether this process is in a user namespace other

@@ -379,6 +379,7 @@ func TestDigests(t *testing.T) {
 		{"gzip", gz(layer), Gzip, nil},
 		{"gzip-go", gz(layer), Gzip, []Option{WithExternalGzip(false)}},
 		{"zstd", zst(layer), Zstd, nil},
+		{"zstd, synced", zst(layer), Zstd, []Option{WithSync()}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			blobDigest := digest.FromBytes(c.blob)

@@ -44,6 +44,7 @@ type options struct {
 	external       bool
 	workers        int
 	idMap          func(uid, gid int) (int, int, error)
+	sync           bool
 }
 
 // Option configures Extract.
@@ -78,6 +79,11 @@ func WithRootless(r bool) Option { return func(o *options) { o.rootless, o.rootl
 func WithIDMap(m func(uid, gid int) (int, int, error)) Option {
 	return func(o *options) { o.idMap = m }
 }
+
+// WithSync makes Extract flush the target's file system (one syncfs)
+// before it returns: no fsync per file, which would cost more than the
+// extraction, but the layer is on disk when the snapshot is committed.
+func WithSync() Option { return func(o *options) { o.sync = true } }
 
 // WithExternalGzip allows (the default) or forbids decompressing gzip with
 // an external program (igzip, unpigz, pigz) when one is on PATH; it is
