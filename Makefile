@@ -30,6 +30,15 @@ deps: go-check
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; \
 		else echo "no qemu-system-x86_64: the VM tier (vmtest) will skip; apt-get install qemu-system-x86 as root"; fi; \
 	fi
+	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci; do \
+		command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing$$missing (layer tests and benchmarks)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "missing$$missing: the tests that use them skip (apt-get install$$missing, as root)"; fi; \
+	fi
 	$(GO) mod download
 	@# Debian's kernel for the VM tier, in .cache/vm (apt-get download: no root needed).
 	@if command -v apt-get >/dev/null; then $(GO) run ./vmtest/vmshell -fetch; \
@@ -53,8 +62,11 @@ test: deps vet
 update:
 	$(GO) test ./chapters/... -update
 
+# Micro benchmarks, then the side-by-side comparisons (go run ./bench),
+# which write docs/bench/RESULTS.md.
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
+	$(GO) run ./bench
 
 # The chapters' busybox rootfs (until images exist), and a container on it.
 demo: deps build

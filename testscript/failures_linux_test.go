@@ -36,7 +36,7 @@ func TestFailures(t *testing.T) {
 		{"env PATH=" + bin + "\nmkrootfs r", "mkrootfs: need a static busybox (apt-get install busybox-static)"},
 		{"install breakout", "usage: install PROG PATH"},
 		{"install breakout bin/escape", "install: bin/escape must be named breakout"},
-		{"install nosuch nosuch", `install: no program "nosuch" (have breakout, minidocker, ptyrun, sigafter, unpriv)`},
+		{"install nosuch nosuch", `install: no program "nosuch" (have breakout, layer, minidocker, ptyrun, sigafter, unpriv)`},
 		{"hostns uts", "usage: hostns KIND VAR"},
 		{"hostns ../x X", "usage: hostns KIND VAR"},
 		{"hostns nosuch X", "hostns: readlink /proc/self/ns/nosuch: no such file or directory"},

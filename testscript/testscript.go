@@ -26,6 +26,7 @@ var programs = map[string]func(){
 	"ptyrun":     func() { os.Exit(ptyrun(os.Args[1:])) },
 	"unpriv":     func() { os.Exit(unpriv(os.Args[1:])) },
 	"breakout":   func() { os.Exit(breakout(os.Args[1:])) },
+	"layer":      func() { os.Exit(layerProg(os.Args[1:])) },
 }
 
 // Main runs the tests, or one of the programs when the binary was started

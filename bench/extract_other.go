@@ -1,0 +1,9 @@
+//go:build !linux
+
+package main
+
+import "errors"
+
+func benchExtract(cacheDir, outDir string, runs, warm int) error {
+	return errors.New("needs Linux")
+}

@@ -1,0 +1,46 @@
+// Command bench runs minidocker's side-by-side benchmarks: each contender
+// is run in turn (A B A B ...) after warm-ups, and medians, spreads and
+// ratios are printed and written to docs/bench.
+//
+//	go run ./bench            # every comparison
+//	go run ./bench extract    # layer extraction against GNU tar
+//
+// The startup benchmark is a testing.B: go test -bench . ./bench (make bench runs both).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+)
+
+var only string
+
+func main() {
+	runs := flag.Int("runs", 11, "measured runs of each contender")
+	warm := flag.Int("warmups", 2, "unmeasured runs of each contender first")
+	cache := flag.String("cache", ".cache/bench", "where the generated layer is kept")
+	out := flag.String("out", "docs/bench", "where RESULTS.md and the raw samples go")
+	flag.StringVar(&only, "only", "", "run only the contenders whose names match this regexp")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract]")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	what := flag.Args()
+	if len(what) == 0 {
+		what = []string{"extract"}
+	}
+	for _, w := range what {
+		switch w {
+		case "extract":
+			if err := benchExtract(*cache, *out, *runs, *warm); err != nil {
+				fmt.Fprintln(os.Stderr, "bench extract:", err)
+				os.Exit(1)
+			}
+		default:
+			flag.Usage()
+			os.Exit(2)
+		}
+	}
+}
