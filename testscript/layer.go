@@ -145,7 +145,7 @@ func extractLayer(args []string) int {
 		if os.Geteuid() != 0 {
 			x = whiteout.UserOpaqueXattr
 		}
-		opts = append(opts, layer.WithWhiteouts(layer.OverlayWhiteouts, x))
+		opts = append(opts, layer.WithWhiteouts(whiteout.FormOverlay, x))
 	}
 	if *rootless {
 		opts = append(opts, layer.WithRootless(true))

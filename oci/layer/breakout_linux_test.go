@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/minidocker/minidocker/unionfs/whiteout"
 )
 
 // A breakout test extracts a hostile layer into tmp/dest beside tmp/victim
@@ -326,7 +328,7 @@ var breakouts = []breakout{
 		entries: func(v string) []entry {
 			return []entry{symlink("../victim", "v"), symlink(v, "w"), file("v/.wh.hello", "", 0o644), file("w/.wh..wh..opq", "", 0o644)}
 		},
-		opts: []Option{WithWhiteouts(OverlayWhiteouts, "user.overlay.opaque")},
+		opts: []Option{WithWhiteouts(whiteout.FormOverlay, "user.overlay.opaque")},
 		check: func(t *testing.T, dest, v string) {
 			if os.Geteuid() != 0 {
 				return

@@ -33,7 +33,7 @@ func Extract(ctx context.Context, r io.Reader, dir string, opts ...Option) (*Res
 	if !o.rootlessSet {
 		o.rootless = os.Geteuid() != 0 || inUserNS()
 	}
-	if o.whiteouts == OverlayWhiteouts && o.opaqueXattr == "" {
+	if o.whiteouts == whiteout.FormOverlay && o.opaqueXattr == "" {
 		o.opaqueXattr = whiteout.OpaqueXattr
 	}
 	rt, err := openRoot(dir)
@@ -204,7 +204,7 @@ func (x *extractor) entry(tr *tar.Reader, hdr *tar.Header) error {
 	case whiteout.OpaqueDir:
 		return x.opaque(parent)
 	}
-	if x.o.whiteouts == ApplyWhiteouts {
+	if x.o.whiteouts == whiteout.FormDelete {
 		x.written[name] = struct{}{}
 	}
 	switch hdr.Typeflag {
@@ -356,7 +356,7 @@ func (x *extractor) hardlink(hdr *tar.Header, name string) error {
 	if target == name {
 		return nil
 	}
-	if x.o.whiteouts == ApplyWhiteouts {
+	if x.o.whiteouts == whiteout.FormDelete {
 		x.written[name] = struct{}{}
 	}
 	tdir, tbase := split(target)

@@ -348,7 +348,7 @@ func TestWhiteoutsOverlay(t *testing.T) {
 		xattr = whiteout.OpaqueXattr
 	}
 	dest := t.TempDir()
-	mustExtract(t, dest, whiteoutLayer, WithWhiteouts(OverlayWhiteouts, xattr))
+	mustExtract(t, dest, whiteoutLayer, WithWhiteouts(whiteout.FormOverlay, xattr))
 	wantWhiteout(t, filepath.Join(dest, "a/f"))
 	wantWhiteout(t, filepath.Join(dest, "b"))
 	wantWhiteout(t, filepath.Join(dest, "missing"))

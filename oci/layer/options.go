@@ -4,18 +4,8 @@ import (
 	"runtime"
 
 	"github.com/opencontainers/go-digest"
-)
 
-// Whiteouts says what to do with a layer's whiteout entries.
-type Whiteouts int
-
-const (
-	// ApplyWhiteouts deletes what a whiteout names in the target: the
-	// target holds the parent layers already (a copying snapshotter).
-	ApplyWhiteouts Whiteouts = iota
-	// OverlayWhiteouts writes overlayfs's whiteouts (0/0 character devices,
-	// the opaque xattr): the target is an overlay lower or upper directory.
-	OverlayWhiteouts
+	"github.com/minidocker/minidocker/unionfs/whiteout"
 )
 
 // Limits bound what one layer may make the extractor do. A zero field
@@ -36,7 +26,7 @@ var DefaultLimits = Limits{Size: 64 << 30, Entries: 4 << 20}
 
 type options struct {
 	digest, diffID digest.Digest
-	whiteouts      Whiteouts
+	whiteouts      whiteout.Form
 	opaqueXattr    string
 	limits         Limits
 	rootless       bool
@@ -56,11 +46,15 @@ func WithDigest(d digest.Digest) Option { return func(o *options) { o.digest = d
 // WithDiffID checks the uncompressed tar stream against d.
 func WithDiffID(d digest.Digest) Option { return func(o *options) { o.diffID = d } }
 
-// WithWhiteouts picks how whiteouts are written; for OverlayWhiteouts,
-// xattr names the opaque-directory xattr (whiteout.OpaqueXattr, or
-// whiteout.UserOpaqueXattr for an overlay mounted with userxattr).
-func WithWhiteouts(w Whiteouts, xattr string) Option {
-	return func(o *options) { o.whiteouts, o.opaqueXattr = w, xattr }
+// WithWhiteouts picks how whiteouts are written, in the form the target's
+// snapshot asks for (unionfs.LayerDir): whiteout.FormDelete (the default)
+// deletes what a whiteout names, as the target holds the parent layers
+// already (a copying snapshotter); whiteout.FormOverlay writes overlayfs's
+// whiteouts, and xattr names the opaque-directory xattr
+// (whiteout.OpaqueXattr, or whiteout.UserOpaqueXattr for an overlay
+// mounted with userxattr).
+func WithWhiteouts(f whiteout.Form, xattr string) Option {
+	return func(o *options) { o.whiteouts, o.opaqueXattr = f, xattr }
 }
 
 // WithLimits replaces DefaultLimits.
@@ -97,12 +91,16 @@ func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
 
 func newOptions(opts []Option) options {
 	o := options{
-		limits:   DefaultLimits,
-		external: true,
-		workers:  max(runtime.GOMAXPROCS(0), 2),
+		whiteouts: whiteout.FormDelete,
+		limits:    DefaultLimits,
+		external:  true,
+		workers:   max(runtime.GOMAXPROCS(0), 2),
 	}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.whiteouts != whiteout.FormOverlay {
+		o.whiteouts = whiteout.FormDelete
 	}
 	if o.limits.Size <= 0 {
 		o.limits.Size = DefaultLimits.Size

@@ -12,7 +12,7 @@ import (
 // remove handles ".wh.NAME" in the directory parent.
 func (x *extractor) remove(parent, name string) error {
 	full := join(parent, name)
-	if x.o.whiteouts == OverlayWhiteouts {
+	if x.o.whiteouts == whiteout.FormOverlay {
 		pfd, err := x.rt.dir(parent, true)
 		if err != nil {
 			return err
@@ -23,7 +23,7 @@ func (x *extractor) remove(parent, name string) error {
 			return nil
 		}
 		if errors.Is(err, unix.EPERM) {
-			return fmt.Errorf("%w (an overlay whiteout is a 0/0 device, which needs CAP_MKNOD: extract with ApplyWhiteouts)", err)
+			return fmt.Errorf("%w (an overlay whiteout is a 0/0 device, which needs CAP_MKNOD: extract with whiteout.FormDelete)", err)
 		}
 		return err
 	}
@@ -46,7 +46,7 @@ func (x *extractor) remove(parent, name string) error {
 
 // opaque handles ".wh..wh..opq" in the directory dir.
 func (x *extractor) opaque(dir string) error {
-	if x.o.whiteouts == OverlayWhiteouts {
+	if x.o.whiteouts == whiteout.FormOverlay {
 		fd, err := x.openDir(dir)
 		if err != nil {
 			return err
