@@ -34,7 +34,17 @@ func (c *Cgroup) AllowDevices(rules []DeviceRule) error {
 		logLevel: 1, logSize: uint32(len(logBuf)), logBuf: uint64(uintptr(unsafe.Pointer(&logBuf[0]))),
 	}
 	copy(load.progName[:], "minidocker_dev")
-	fd, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_LOAD, uintptr(unsafe.Pointer(&load)), unsafe.Sizeof(load))
+	// The verifier gives up with EAGAIN when a signal is pending, and the
+	// Go runtime signals its threads to preempt them: retry, as
+	// cilium/ebpf does.
+	var fd uintptr
+	var errno unix.Errno
+	for range 10 {
+		fd, _, errno = unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_LOAD, uintptr(unsafe.Pointer(&load)), unsafe.Sizeof(load))
+		if errno != unix.EAGAIN {
+			break
+		}
+	}
 	runtime.KeepAlive(insns)
 	runtime.KeepAlive(license)
 	if errno != 0 {
