@@ -1,4 +1,6 @@
-// Package minidocker is the engine and its command line.
+// Package minidocker is the engine's command line: docker's commands,
+// flags, output and exit codes, on the engine (package engine) called
+// in-process.
 package minidocker
 
 import (
@@ -7,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/minidocker/minidocker/engine"
 	"github.com/minidocker/minidocker/ns"
 )
 
@@ -19,7 +22,10 @@ func Main(args []string) int {
 		return ns.Init() // the container's first process; see ns.Start
 	}
 	if len(args) > 1 && args[1] == "cgroup-cleanup" {
-		return cgroupCleanup(args[2:], os.Stdin) // see startCleaner
+		return engine.CgroupCleanup(args[2:], os.Stdin) // see engine.startCleaner
+	}
+	if len(args) > 1 && args[1] == "monitor" {
+		return engine.Monitor(args[2:]) // a detached container's; see engine.Start
 	}
 	return run(args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
@@ -29,16 +35,51 @@ const usage = `Usage:  minidocker COMMAND
 A small container engine, built one chapter at a time.
 
 Commands:
-  run         Run a command in a new container
+  create      Create a new container
+  inspect     Return low-level information on containers and volumes
+  kill        Kill one or more running containers
+  logs        Fetch the logs of a container
+  pause       Pause all processes within one or more containers
+  ps          List containers
+  restart     Restart one or more containers
+  rm          Remove one or more containers
+  run         Create and run a new container
   snapshots   Work with the snapshot store (layers), as 'ctr snapshots'
+  start       Start one or more stopped containers
   stats       Display a live stream of container(s) resource usage statistics
+  stop        Stop one or more running containers
+  top         Display the running processes of a container
+  unpause     Unpause all processes within one or more containers
   version     Show the minidocker version
+  volume      Manage volumes
+  wait        Block until one or more containers stop, then print their exit codes
 
 Run 'minidocker COMMAND --help' for more information on a command.
 `
 
 // Version is set at build time (-ldflags "-X ...Version=v0.1.0").
 var Version = "dev"
+
+// commands are minidocker's commands by name.
+var commands = map[string]func(args []string, stdin, stdout, stderr *os.File) int{
+	"run":       runCommand,
+	"create":    createCommand,
+	"start":     startCommand,
+	"stop":      stopCommand,
+	"kill":      killCommand,
+	"restart":   restartCommand,
+	"pause":     pauseCommand,
+	"unpause":   unpauseCommand,
+	"rm":        rmCommand,
+	"wait":      waitCommand,
+	"ps":        psCommand,
+	"logs":      logsCommand,
+	"inspect":   inspectCommand,
+	"top":       topCommand,
+	"volume":    volumeCommand,
+	"snapshots": func(args []string, _, stdout, stderr *os.File) int { return snapshotsCommand(args, stdout, stderr) },
+	"stats":     func(args []string, _, stdout, stderr *os.File) int { return statsCommand(args, stdout, stderr) },
+}
 
 func run(args []string, stdin, stdout, stderr *os.File) int {
 	if len(args) == 0 || args[0] == "--help" || args[0] == "help" {
@@ -48,13 +89,10 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 		}
 		return 0
 	}
+	if cmd, ok := commands[args[0]]; ok {
+		return cmd(args[1:], stdin, stdout, stderr)
+	}
 	switch args[0] {
-	case "run":
-		return runCommand(args[1:], stdin, stdout, stderr)
-	case "snapshots":
-		return snapshotsCommand(args[1:], stdout, stderr)
-	case "stats":
-		return statsCommand(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "minidocker version %s\n", Version)
 		return 0

@@ -19,7 +19,7 @@ func TestFlagsLikeDocker(t *testing.T) {
 		{[]string{"-h", "box", "--init", "--rm=false", "-w", "/tmp", "--rootfs", "r", "id"}, runOptions{hostname: "box", init: true, workdir: "/tmp", rootfs: "r"}, []string{"id"}},
 	} {
 		var o runOptions
-		rest, err := o.flags().Parse(tc.args)
+		rest, err := o.flags("run").Parse(tc.args)
 		if err != nil {
 			t.Errorf("%q: %v", tc.args, err)
 			continue
@@ -45,7 +45,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--tty=maybe"}, `invalid argument "maybe" for --tty: want true or false`},
 	} {
 		var o runOptions
-		_, err := o.flags().Parse(tc.args)
+		_, err := o.flags("run").Parse(tc.args)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%q: got %v, want %s", tc.args, err, tc.want)
 		}

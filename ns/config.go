@@ -48,6 +48,9 @@ type Config struct {
 	// The init performs them in the container's mount namespace, so they
 	// go away with it and never show on the host.
 	RootfsMounts []mount.Mount `json:",omitempty"`
+	// Mounts are the container's volumes, binds and tmpfs mounts, made
+	// after pivot_root (mountVolumes).
+	Mounts []Mount `json:",omitempty"`
 	// Cgroup, if set, is the cgroup the init is born in (the parent's side:
 	// not sent to the init). Start clones straight into it.
 	Cgroup Cgroup `json:"-"`

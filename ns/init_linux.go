@@ -87,6 +87,9 @@ func initContainer(cfg *Config) error {
 	if err := loopbackUp(); err != nil {
 		return err
 	}
+	if err := openMountSources(cfg); err != nil {
+		return err
+	}
 	if err := setupRootfs(kernelFS{}, cfg); err != nil {
 		return err
 	}

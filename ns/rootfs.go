@@ -40,6 +40,7 @@ type fsOps interface {
 	Touch(path string) error                  // an empty file to bind-mount onto
 	Stat(path string) (isDir bool, err error) // os.ErrNotExist when missing
 	MountFlags(path string) (uintptr, error)  // nosuid/nodev/noexec/... of the mount at path
+	CopyUp(src, dst string) error             // copy the tree src into dst, if dst is empty (a new volume)
 }
 
 // device is a node every container's /dev gets, as Docker and runc make them.
@@ -99,6 +100,11 @@ func setupRootfs(ops fsOps, cfg *Config) error {
 	}
 	if err := ops.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir to new root: %w", err)
+	}
+	// The container's own mounts (volumes, binds, tmpfs), inside the new
+	// root, before it may turn read-only.
+	if err := mountVolumes(ops, cfg.Mounts); err != nil {
+		return err
 	}
 	// 5. Hide and freeze the parts of /proc and /sys that reach the host.
 	for _, p := range cfg.MaskedPaths {

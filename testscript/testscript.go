@@ -7,6 +7,7 @@ package testscript
 import (
 	"flag"
 	"os"
+	"path/filepath"
 	"testing"
 
 	ts "github.com/rogpeppe/go-internal/testscript"
@@ -51,13 +52,21 @@ func workRoot(t testing.TB) string {
 
 const workRootPrefix = "minidocker-scripts"
 
+// setup runs before each transcript: the engine's state goes in its work
+// directory ($MINIDOCKER_ROOT), never the host's /var/lib/minidocker, and
+// the leak check watches it.
+func setup(e *ts.Env) error {
+	e.Setenv("MINIDOCKER_ROOT", filepath.Join(e.WorkDir, ".minidocker"))
+	return watchLeaks(e)
+}
+
 // params are the harness's settings, with work directories under workRoot.
 func params(dir, workRoot string) ts.Params {
 	return ts.Params{
 		Dir:           dir,
 		WorkdirRoot:   workRoot,
 		UpdateScripts: *update,
-		Setup:         watchLeaks,
+		Setup:         setup,
 		Condition:     condition,
 		Cmds: map[string]func(*ts.TestScript, bool, []string){
 			"mkrootfs":    cmdMkrootfs,

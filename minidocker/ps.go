@@ -1,0 +1,200 @@
+package minidocker
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"text/template"
+	"time"
+
+	"github.com/minidocker/minidocker/engine"
+)
+
+// psRow is one line of docker ps, with docker's field names for --format.
+type psRow struct {
+	ID, Image, Command, CreatedAt, RunningFor, Ports, Status, Size, Names, Labels, Mounts, Networks, State string
+}
+
+const defaultPsTable = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+
+var psHeaders = psRow{ID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", CreatedAt: "CREATED AT", RunningFor: "CREATED",
+	Ports: "PORTS", Status: "STATUS", Size: "SIZE", Names: "NAMES", Labels: "LABELS", Mounts: "MOUNTS", Networks: "NETWORKS", State: "STATE"}
+
+func psCommand(args []string, stdin, stdout, stderr *os.File) int {
+	cmd := newCommand("ps", "[OPTIONS]")
+	var all, quiet, noTrunc bool
+	var format string
+	cmd.fs.Bool(&all, "all", "a", "Show all containers (default shows just running)")
+	cmd.fs.String(&format, "format", "", "string", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
+	cmd.fs.Bool(&noTrunc, "no-trunc", "", "Don't truncate output")
+	cmd.fs.Bool(&quiet, "quiet", "q", "Only display container IDs")
+	if _, code, done := cmd.parse(args, 0, stdout, stderr); done {
+		return code
+	}
+	e, code, ok := cmd.open(stderr)
+	if !ok {
+		return code
+	}
+	list, err := e.List()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	now := time.Now()
+	var rows []psRow
+	// Newest first, as docker lists them.
+	for i := len(list) - 1; i >= 0; i-- {
+		c := list[i]
+		if !all && !c.Running() {
+			continue
+		}
+		rows = append(rows, newPsRow(c, now, !noTrunc))
+	}
+	if quiet && format == "" {
+		format = "{{.ID}}"
+	}
+	if err := writeTable(stdout, format, defaultPsTable, psHeaders, rows); err != nil {
+		return fail(stderr, err)
+	}
+	return 0
+}
+
+func newPsRow(c *engine.Container, now time.Time, trunc bool) psRow {
+	r := psRow{ID: c.ID, Image: c.Image, Names: c.Name, State: string(c.State.Status),
+		CreatedAt:  c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
+		RunningFor: humanDuration(now.Sub(c.Created)) + " ago", Status: statusText(c, now)}
+	var mounts []string
+	for _, m := range c.Mounts {
+		if m.Type == "volume" {
+			mounts = append(mounts, m.Name)
+		}
+	}
+	r.Mounts = strings.Join(mounts, ",")
+	cmd := strings.Join(append([]string{c.Path}, c.Args...), " ")
+	if trunc {
+		r.ID = c.ID[:12]
+		if len([]rune(cmd)) > 20 {
+			cmd = string([]rune(cmd)[:19]) + "…"
+		}
+	}
+	r.Command = strconv.Quote(cmd)
+	return r
+}
+
+// statusText is docker ps's STATUS column.
+func statusText(c *engine.Container, now time.Time) string {
+	st := c.State
+	switch st.Status {
+	case engine.Running:
+		return "Up " + humanDuration(now.Sub(st.StartedAt))
+	case engine.Paused:
+		return "Up " + humanDuration(now.Sub(st.StartedAt)) + " (Paused)"
+	case engine.Exited:
+		return fmt.Sprintf("Exited (%d) %s ago", st.ExitCode, humanDuration(now.Sub(st.FinishedAt)))
+	case engine.Dead:
+		return "Dead"
+	}
+	return "Created"
+}
+
+// humanDuration is go-units' HumanDuration, which docker prints.
+func humanDuration(d time.Duration) string {
+	switch s := int(d.Seconds()); {
+	case s < 1:
+		return "Less than a second"
+	case s == 1:
+		return "1 second"
+	case s < 60:
+		return fmt.Sprintf("%d seconds", s)
+	}
+	switch m := int(d.Minutes()); {
+	case m == 1:
+		return "About a minute"
+	case m < 60:
+		return fmt.Sprintf("%d minutes", m)
+	}
+	switch h := int(d.Round(time.Hour).Hours()); {
+	case h == 1:
+		return "About an hour"
+	case h < 48:
+		return fmt.Sprintf("%d hours", h)
+	case h < 24*7*2:
+		return fmt.Sprintf("%d days", h/24)
+	case h < 24*30*2:
+		return fmt.Sprintf("%d weeks", h/24/7)
+	case h < 24*365*2:
+		return fmt.Sprintf("%d months", h/24/30)
+	default:
+		return fmt.Sprintf("%d years", int(d.Hours())/24/365)
+	}
+}
+
+// writeTable is docker's --format: "" or "table" for def, "table
+// TEMPLATE" (with a header line), "json" (one object a line) or a bare
+// Go template.
+func writeTable[T any](w io.Writer, format, def string, headers T, rows []T) error {
+	switch {
+	case format == "" || format == "table":
+		format = def
+	case format == "json":
+		enc := json.NewEncoder(w)
+		for _, r := range rows {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	table := strings.HasPrefix(format, "table ")
+	format = strings.TrimPrefix(format, "table ")
+	format = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(format)
+	t, err := template.New("format").Funcs(templateFuncs).Option("missingkey=error").Parse(format)
+	if err != nil {
+		return fmt.Errorf("invalid --format: %w", err)
+	}
+	tw := tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)
+	if table {
+		if err := t.Execute(tw, headers); err != nil {
+			return fmt.Errorf("invalid --format: %w", err)
+		}
+		fmt.Fprintln(tw)
+	}
+	for _, r := range rows {
+		if err := t.Execute(tw, r); err != nil {
+			return fmt.Errorf("invalid --format: %w", err)
+		}
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
+}
+
+// templateFuncs are docker's template functions that transcripts use.
+var templateFuncs = template.FuncMap{
+	"json": func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	},
+	"join":  strings.Join,
+	"upper": strings.ToUpper,
+	"lower": strings.ToLower,
+}
+
+// writeTop prints docker top's columns: ps -ef's.
+func writeTop(w io.Writer, procs []engine.Process) {
+	tw := tabwriter.NewWriter(w, 1, 8, 1, ' ', 0)
+	fmt.Fprintln(tw, "UID\tPID\tPPID\tC\tSTIME\tTTY\tTIME\tCMD")
+	for _, p := range procs {
+		name := strconv.Itoa(p.UID)
+		if u, err := user.LookupId(name); err == nil {
+			name = u.Username
+		}
+		cpu := int(p.CPU.Seconds())
+		fmt.Fprintf(tw, "%s\t%d\t%d\t0\t%s\t%s\t%02d:%02d:%02d\t%s\n", name, p.PID, p.PPID,
+			p.Start.Format("15:04"), p.TTY, cpu/3600, cpu/60%60, cpu%60, p.Cmd)
+	}
+	tw.Flush()
+}
