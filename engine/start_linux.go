@@ -21,7 +21,20 @@ import (
 // snapshots opens the snapshot store under the root, with the container's
 // storage driver.
 func (e *Engine) snapshots(driver string) (*unionfs.Store, error) {
-	return unionfs.New(e.Root, unionfs.WithDriver(driver), unionfs.WithLogf(e.logf))
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s, ok := e.stores[driver]; ok {
+		return s, nil // opened once: its note on a fallback to vfs is said once
+	}
+	s, err := unionfs.New(e.Root, unionfs.WithDriver(driver), unionfs.WithLogf(e.logf))
+	if err != nil {
+		return nil, err
+	}
+	if e.stores == nil {
+		e.stores = map[string]*unionfs.Store{}
+	}
+	e.stores[driver] = s
+	return s, nil
 }
 
 // prepareRootfs makes the container's writable snapshot, keyed by its ID,

@@ -8,7 +8,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
+
+	"github.com/minidocker/minidocker/unionfs"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,6 +23,9 @@ type Engine struct {
 	Root   string
 	Images ImageStore // nil until an image store is plugged in
 	logf   func(format string, args ...any)
+
+	mu     sync.Mutex
+	stores map[string]*unionfs.Store // by driver name; see snapshots
 }
 
 // Option configures Open.

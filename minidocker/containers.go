@@ -94,6 +94,9 @@ func createCommand(args []string, stdin, stdout, stderr *os.File) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	if err := checkImages(e, co, "create"); err != nil {
+		return fail(stderr, err)
+	}
 	c, err := e.Create(context.Background(), co)
 	if err != nil {
 		return fail(stderr, err)

@@ -83,6 +83,9 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	if err := checkImages(e, copts, "run"); err != nil {
+		return fail(stderr, err)
+	}
 	ctx := context.Background()
 	c, err := e.Create(ctx, copts)
 	if err != nil {
@@ -180,6 +183,15 @@ func (o *runOptions) createOptions(args []string) (*engine.CreateOptions, error)
 		co.Mounts = append(co.Mounts, m)
 	}
 	return co, nil
+}
+
+// checkImages refuses an image while the engine has no image store to
+// find it in.
+func checkImages(e *engine.Engine, co *engine.CreateOptions, cmd string) error {
+	if co.Image != "" && e.Images == nil {
+		return fmt.Errorf("%s needs --rootfs DIR, a root filesystem directory, or --layer DIR for each layer: minidocker has no image store yet to find image %q in (see 'minidocker %s --help')", cmd, co.Image, cmd)
+	}
+	return nil
 }
 
 // checkEnv refuses an entry without a key, as docker does ("=x").
