@@ -8,7 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/minidocker/minidocker/ns"
@@ -19,6 +20,15 @@ import (
 // again (argv[0] "minidocker", as for the init: see ns.InitArgs), with the
 // root and the container's ID after them.
 var MonitorArgs = []string{"minidocker", "monitor"}
+
+// watchArgs is what the monitor re-executes itself as once the container
+// runs: see Monitor.
+var watchArgs = []string{"minidocker", "monitor-watch"}
+
+// monitorEnv is the monitor's whole environment. GOMAXPROCS=1: it is one
+// goroutine in poll(2), and every P costs memory; memprofilerate=0: no
+// allocation profile, whose bucket table would be its largest allocation.
+var monitorEnv = []string{"GOMAXPROCS=1", "GODEBUG=memprofilerate=0", "PATH=" + ns.DefaultPath}
 
 // monitorMsg is what the monitor tells the command that started it, over
 // a socket pair (its fd 3), once: the container runs, or why not.
@@ -47,9 +57,8 @@ func (e *Engine) Start(ctx context.Context, c *Container) error {
 	cmd.Args[0] = MonitorArgs[0]
 	cmd.ExtraFiles = []*os.File{theirs}
 	cmd.Dir = "/" // it outlives us: it holds no directory of ours
-	// Its own session: no terminal's signals reach it. GOMAXPROCS=1: it
-	// is one goroutine in poll(2), and every P costs memory.
-	cmd.Env = []string{"GOMAXPROCS=1", "PATH=" + ns.DefaultPath}
+	cmd.Env = monitorEnv
+	// Its own session: no terminal's signals reach it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
 	theirs.Close()
@@ -74,11 +83,19 @@ func (e *Engine) Start(ctx context.Context, c *Container) error {
 	return nil
 }
 
-// Monitor is `minidocker monitor ROOT ID`: it starts the container,
-// tells the starter on fd 3, then supervises it until it exits. The
-// container's init is its child and dies with it; if it is killed, `ps`
-// shows the container dead and `rm -f` removes what is left.
+// Monitor is `minidocker monitor ROOT ID`: it starts the container and
+// tells the starter on fd 3. Then it executes itself again as
+// `minidocker monitor-watch`, keeping its children and the files it
+// needs (an exec keeps both): what watches the container for the rest of
+// its life is a fresh program, whose memory holds nothing of the work of
+// starting it. If it is killed, the container's init (its child) dies
+// with it; `ps` shows the container dead and `rm -f` removes what is
+// left.
 func Monitor(args []string) int {
+	// The init's parent-death signal fires when the thread that cloned it
+	// ends, and an exec ends every thread but the one that calls it: clone
+	// and exec on this one.
+	runtime.LockOSThread()
 	ctl := 3
 	tell := func(m monitorMsg) {
 		b, _ := json.Marshal(m)
@@ -103,9 +120,103 @@ func Monitor(args []string) int {
 		return ns.ExitEngine
 	}
 	tell(monitorMsg{Type: "started", Pid: s.p.Pid})
-	// From here on the monitor waits: give back what starting took.
-	runtime.GC()
-	debug.FreeOSMemory()
+	s.reexec()
+	// Still here: the exec failed; watch in this process.
+	s.watch()
+	if _, err := s.finish(); err != nil {
+		var fe *FinishError
+		if !errors.As(err, &fe) || len(fe.Errs) > 0 {
+			return ns.ExitEngine
+		}
+	}
+	return 0
+}
+
+// reexec executes monitor-watch with s's files: monitor.lock, the log,
+// the init's pidfd, its output streams, the held stdin. It returns only
+// if the exec failed.
+func (s *supervisor) reexec() error {
+	fd := func(f *os.File) string {
+		if f == nil {
+			return "-"
+		}
+		return strconv.Itoa(int(f.Fd()))
+	}
+	pty := "-"
+	if s.p.Pty != nil {
+		pty = fd(s.p.Pty)
+	}
+	args := append(watchArgs[:len(watchArgs):len(watchArgs)], s.e.Root, s.c.ID, strconv.Itoa(s.p.Pid),
+		strconv.Itoa(s.p.PidFD()), fd(s.monitorLock), fd(s.log), pty, fd(s.keepStdin), s.cgroupPath())
+	keep := []int{s.p.PidFD(), int(s.monitorLock.Fd()), int(s.log.Fd())}
+	for _, o := range s.outs {
+		args = append(args, o.stream.name+"="+strconv.Itoa(o.fd))
+		keep = append(keep, o.fd)
+	}
+	if s.keepStdin != nil {
+		keep = append(keep, int(s.keepStdin.Fd()))
+	}
+	for _, f := range keep {
+		if _, err := unix.FcntlInt(uintptr(f), unix.F_SETFD, 0); err != nil {
+			return err
+		}
+	}
+	return unix.Exec("/proc/self/exe", args, monitorEnv)
+}
+
+func (s *supervisor) cgroupPath() string {
+	if s.cg == nil {
+		return "-"
+	}
+	return s.cg.Path()
+}
+
+// MonitorWatch is `minidocker monitor-watch`, the monitor after its exec:
+// it rebuilds the supervisor from the files it inherited, watches the
+// container and records its end.
+func MonitorWatch(args []string) int {
+	if len(args) < 9 {
+		return ns.ExitEngine
+	}
+	num := func(s string) int {
+		if s == "-" {
+			return -1
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	file := func(s, name string) *os.File {
+		n := num(s)
+		if n < 0 {
+			return nil
+		}
+		unix.CloseOnExec(n)
+		return os.NewFile(uintptr(n), name)
+	}
+	e := &Engine{Root: args[0], logf: func(string, ...any) {}}
+	id := args[1]
+	pidfd := num(args[3])
+	if pidfd >= 0 {
+		unix.CloseOnExec(pidfd)
+	}
+	s := &supervisor{e: e, id: id, c: &Container{Dir: e.containersDir() + "/" + id}, stdin: -1,
+		monitorLock: file(args[4], "monitor.lock"), log: file(args[5], "log"), keepStdin: file(args[7], "stdin")}
+	s.p = ns.Adopt(num(args[2]), pidfd, file(args[6], "pty"))
+	if args[8] != "-" {
+		s.cgPath = args[8]
+	}
+	for _, a := range args[9:] {
+		name, n, _ := strings.Cut(a, "=")
+		fd := num(n)
+		unix.CloseOnExec(fd)
+		s.outs = append(s.outs, &output{fd: fd, stream: logStream{name: name}, sink: -1})
+	}
+	if s.monitorLock == nil || s.log == nil {
+		return ns.ExitEngine
+	}
 	s.watch()
 	if _, err := s.finish(); err != nil {
 		var fe *FinishError

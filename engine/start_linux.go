@@ -125,8 +125,10 @@ type supervisor struct {
 	stdin     int       // attached terminal: copied to the container's terminal; -1 for none
 	keepStdin *os.File  // -d -i: the pipe's write end, held so the container never reads EOF
 
-	unlockMonitor func() // drops monitor.lock: the container's end is recorded
-	stopCleaner   func()
+	monitorLock *os.File // flock'ed monitor.lock: closed once the container's end is recorded
+	stopCleaner func()
+	cgPath      string // the container's cgroup, for a supervisor that has only its path
+	id          string // the container's, for one that has not read its config yet
 }
 
 // output is one stream of the container: read, logged and, attached,
@@ -140,14 +142,14 @@ type output struct {
 // begin starts the container under s: monitor.lock taken, root
 // filesystem, cgroup, stdio, the init started, the state "running".
 func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool) (s *supervisor, err error) {
-	unlock, err := lock(filepath.Join(c.Dir, "monitor.lock"), unix.LOCK_EX|unix.LOCK_NB)
+	lf, err := lockFile(filepath.Join(c.Dir, "monitor.lock"), unix.LOCK_EX|unix.LOCK_NB)
 	if errors.Is(err, unix.EWOULDBLOCK) {
 		return nil, fmt.Errorf("container %s %w", c.ID[:12], ErrRunning)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lock container %s: %w", c.ID[:12], err)
 	}
-	s = &supervisor{e: e, c: c, unlockMonitor: unlock, stdin: -1}
+	s = &supervisor{e: e, c: c, monitorLock: lf, stdin: -1}
 	defer func() {
 		if err != nil {
 			s.abort(err)
@@ -313,7 +315,7 @@ func (s *supervisor) abort(cause error) {
 		st.Error, st.ExitCode = cause.Error(), code
 		return nil
 	})
-	s.unlockMonitor()
+	s.monitorLock.Close()
 }
 
 // procStart is a process's start time in clock ticks after boot, field 22

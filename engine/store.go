@@ -63,6 +63,16 @@ func (e *Engine) volumesDir() string    { return filepath.Join(e.Root, "volumes"
 // lock flocks path (created if missing) and returns how to unlock it.
 // Closing the file drops the lock, so does the process's death.
 func lock(path string, how int) (unlock func(), err error) {
+	f, err := lockFile(path, how)
+	if err != nil {
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}
+
+// lockFile is lock's open file: the lock lasts as long as it is open, in
+// this process or, inherited across an exec, in the next program.
+func lockFile(path string, how int) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open lock: %w", err)
@@ -76,7 +86,7 @@ func lock(path string, how int) (unlock func(), err error) {
 		f.Close()
 		return nil, err
 	}
-	return func() { f.Close() }, nil
+	return f, nil
 }
 
 // lockStore serializes the changes that involve more than one container:

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/minidocker/minidocker/cgroup"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -14,8 +16,8 @@ import (
 // stream and the init's pidfd, one goroutine, and buffers made once: the
 // monitor spends its life here.
 func (s *supervisor) watch() {
-	buf := make([]byte, 32<<10)
-	line := make([]byte, 0, 64<<10)
+	buf := make([]byte, 16<<10)
+	var line []byte
 	pidfd := s.p.PidFD()
 	exited := false
 	fds := make([]unix.PollFd, 0, 4)
@@ -123,6 +125,20 @@ func (s *supervisor) finish() (int, error) {
 		s.keepStdin.Close()
 	}
 	s.log.Close()
+	if s.c.Config == nil {
+		// Re-executed (see monitorWatch): the config is read only now.
+		c, err := s.e.load(s.id)
+		if err != nil {
+			s.monitorLock.Close()
+			return code, err
+		}
+		s.c = c
+		if s.cgPath != "" {
+			if host, err := cgroup.Detect(); err == nil {
+				s.cg = cgroup.Load(host, s.cgPath)
+			}
+		}
+	}
 	oom := false
 	var errs []error
 	if s.cg != nil {
@@ -157,7 +173,7 @@ func (s *supervisor) finish() (int, error) {
 			errs = append(errs, rerr)
 		}
 	}
-	s.unlockMonitor()
+	s.monitorLock.Close()
 	if err != nil {
 		return code, err
 	}
