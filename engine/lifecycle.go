@@ -67,3 +67,13 @@ func (e *FinishError) Error() string {
 	}
 	return fmt.Sprint(e.Errs)
 }
+
+// ExecOptions are docker exec's flags.
+type ExecOptions struct {
+	Cmd         []string
+	Env         []string // KEY=VALUE, on top of the container's
+	WorkingDir  string
+	User        string
+	Tty         bool
+	ConsoleSize ns.ConsoleSize
+}

@@ -24,6 +24,9 @@ func Main(args []string) int {
 	if len(args) > 1 && args[1] == "cgroup-cleanup" {
 		return engine.CgroupCleanup(args[2:], os.Stdin) // see engine.startCleaner
 	}
+	if len(args) > 1 && args[1] == "exec-init" {
+		return ns.ExecInit() // a process joining a container; see ns.Join
+	}
 	if len(args) > 1 && args[1] == "monitor" {
 		return engine.Monitor(args[2:]) // a detached container's; see engine.Start
 	}
@@ -39,6 +42,7 @@ A small container engine, built one chapter at a time.
 
 Commands:
   create      Create a new container
+  exec        Execute a command in a running container
   inspect     Return low-level information on containers and volumes
   kill        Kill one or more running containers
   logs        Fetch the logs of a container
@@ -67,6 +71,7 @@ var Version = "dev"
 var commands = map[string]func(args []string, stdin, stdout, stderr *os.File) int{
 	"run":       runCommand,
 	"create":    createCommand,
+	"exec":      execCommand,
 	"start":     startCommand,
 	"stop":      stopCommand,
 	"kill":      killCommand,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-
 )
 
 const volumeUsage = `Usage:  minidocker volume COMMAND
