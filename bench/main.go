@@ -4,6 +4,7 @@
 //
 //	go run ./bench            # every comparison
 //	go run ./bench extract    # layer extraction against GNU tar
+//	go run ./bench monitor    # a detached container's monitor's memory (PSS), against containerd's shim
 //
 // The startup benchmark is a testing.B: go test -bench . ./bench (make bench runs both).
 package main
@@ -23,19 +24,25 @@ func main() {
 	out := flag.String("out", "docs/bench", "where RESULTS.md and the raw samples go")
 	flag.StringVar(&only, "only", "", "run only the contenders whose names match this regexp")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract] [monitor]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	bin := flag.String("bin", "bin/minidocker", "the minidocker binary the monitor benchmark runs")
 	what := flag.Args()
 	if len(what) == 0 {
-		what = []string{"extract"}
+		what = []string{"extract", "monitor"}
 	}
 	for _, w := range what {
 		switch w {
 		case "extract":
 			if err := benchExtract(*cache, *out, *runs, *warm); err != nil {
 				fmt.Fprintln(os.Stderr, "bench extract:", err)
+				os.Exit(1)
+			}
+		case "monitor":
+			if err := benchMonitor(*out, *bin); err != nil {
+				fmt.Fprintln(os.Stderr, "bench monitor:", err)
 				os.Exit(1)
 			}
 		default:
