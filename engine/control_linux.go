@@ -223,6 +223,7 @@ func (e *Engine) removeStopped(ctx context.Context, c *Container, volumes bool) 
 	if err := os.Rename(c.Dir, gone); err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, err)
 	}
+	crashAt("rm-renamed")
 	if err := os.RemoveAll(gone); err != nil {
 		errs = append(errs, err)
 	}

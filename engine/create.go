@@ -70,6 +70,7 @@ func (e *Engine) Create(ctx context.Context, o *CreateOptions) (*Container, erro
 	}
 	// After the container is in the store, so that a crash from here on
 	// leaves something rm removes.
+	crashAt("create-stored")
 	if err = e.prepareRootfs(ctx, c); err != nil {
 		e.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true})
 		return nil, err
@@ -84,9 +85,10 @@ func (e *Engine) store(cfg *Config) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A .new-ID is a creation that died half-way: nobody else makes one
-	// while we hold the store's lock.
-	if stale, _ := filepath.Glob(filepath.Join(e.containersDir(), ".new-*")); len(stale) > 0 {
+	// A .new-ID is a creation that died half-way, a .rm-ID a removal:
+	// nobody else makes one while we hold the store's lock.
+	for _, pat := range []string{".new-*", ".rm-*"} {
+		stale, _ := filepath.Glob(filepath.Join(e.containersDir(), pat))
 		for _, d := range stale {
 			os.RemoveAll(d)
 		}

@@ -58,6 +58,9 @@ func (e *Engine) Start(ctx context.Context, c *Container) error {
 	cmd.ExtraFiles = []*os.File{theirs}
 	cmd.Dir = "/" // it outlives us: it holds no directory of ours
 	cmd.Env = monitorEnv
+	if point := os.Getenv(crashEnv); point != "" {
+		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], crashEnv+"="+point)
+	}
 	// Its own session: no terminal's signals reach it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
@@ -161,7 +164,11 @@ func (s *supervisor) reexec() error {
 			return err
 		}
 	}
-	return unix.Exec("/proc/self/exe", args, monitorEnv)
+	env := monitorEnv
+	if point := os.Getenv(crashEnv); point != "" {
+		env = append(env[:len(env):len(env)], crashEnv+"="+point)
+	}
+	return unix.Exec("/proc/self/exe", args, env)
 }
 
 func (s *supervisor) cgroupPath() string {

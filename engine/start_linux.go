@@ -175,6 +175,7 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 	if s.cg, err = createCgroup(c, cfg); err != nil {
 		return s, err
 	}
+	crashAt("monitor-cgroup")
 	if s.cg != nil && cleaner {
 		if s.stopCleaner, err = startCleaner(s.cg); err != nil {
 			return s, err
@@ -199,6 +200,7 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 	if err != nil {
 		return s, err
 	}
+	crashAt("monitor-started")
 	if cfg.Tty {
 		sink := -1
 		if a.Stdout != nil {

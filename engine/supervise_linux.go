@@ -118,6 +118,7 @@ func writeAll(fd int, b []byte) error {
 func (s *supervisor) finish() (int, error) {
 	code, err := s.p.Wait()
 	s.p.Close()
+	crashAt("monitor-exited")
 	if err != nil {
 		code = -1
 	}
