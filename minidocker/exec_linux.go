@@ -74,7 +74,7 @@ func execCommand(args []string, stdin, stdout, stderr *os.File) int {
 			return fail(stderr, err) // 126, 127: docker exec's codes too
 		}
 		fmt.Fprintf(stderr, "minidocker: %v\n", err)
-		return ExitEngine
+		return 1 // docker's code for an error from the daemon
 	}
 	defer p.Close()
 	go func() {

@@ -235,7 +235,9 @@ func ExecInit() (code int) {
 }
 
 func execJoined(cfg *Config) error {
-	unix.CloseRange(syncFd+1, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	// Only stdio and the sync socket (closed by the exec) cross into the
+	// command.
+	unix.CloseRange(syncFd, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	if cfg.Tty {
 		if err := setupTty(cfg.ConsoleSize); err != nil {
 			return err

@@ -23,8 +23,8 @@ type Mount struct {
 // pivot_root: each Destination is made (a directory, or an empty file for
 // a file) and resolved inside the container, its symlinks too, so no path
 // in the image can point a mount at the host. A bind's Source was opened
-// before pivot_root (openMountSources) and is reached through
-// /proc/self/fd.
+// before pivot_root as a detached mount of its own (openMountSources),
+// reached through /proc/self/fd and attached with move_mount(2).
 func mountVolumes(ops fsOps, mounts []Mount) error {
 	for _, m := range mounts {
 		dst := filepath.Join("/", m.Destination)
@@ -58,7 +58,7 @@ func mountVolumes(ops fsOps, mounts []Mount) error {
 					return fmt.Errorf("copy %s into its volume: %w", dst, err)
 				}
 			}
-			if err := ops.Mount(m.Source, dst, "", msBind|msRec, ""); err != nil {
+			if err := ops.MoveMount(m.Source, dst); err != nil {
 				return fmt.Errorf("bind mount on %s: %w", dst, err)
 			}
 			if m.ReadOnly {

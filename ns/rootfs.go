@@ -41,6 +41,7 @@ type fsOps interface {
 	Stat(path string) (isDir bool, err error) // os.ErrNotExist when missing
 	MountFlags(path string) (uintptr, error)  // nosuid/nodev/noexec/... of the mount at path
 	CopyUp(src, dst string) error             // copy the tree src into dst, if dst is empty (a new volume)
+	MoveMount(src, dst string) error          // attach the detached mount src (/proc/self/fd/N) at dst
 }
 
 // device is a node every container's /dev gets, as Docker and runc make them.

@@ -56,6 +56,7 @@ func (r *recordFS) Mknod(p string, mode, major, minor uint32) error {
 }
 func (r *recordFS) MountFlags(string) (uintptr, error) { return r.flagsOf, nil }
 func (r *recordFS) CopyUp(src, dst string) error       { return r.do("copyup " + src + " " + dst) }
+func (r *recordFS) MoveMount(src, dst string) error    { return r.do("move_mount " + src + " " + dst) }
 func (r *recordFS) Stat(p string) (bool, error) {
 	switch {
 	case r.dirs[p]:
