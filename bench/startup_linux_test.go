@@ -31,7 +31,7 @@ func BenchmarkStartup(b *testing.B) {
 		name string
 		argv []string
 	}{
-		{"minidocker", []string{bin, "run", "--rootfs", rootfs, "/bin/true"}},
+		{"minidocker", []string{bin, "run", "--rm", "--root", filepath.Join(b.TempDir(), "state"), "--rootfs", rootfs, "/bin/true"}},
 		{"unshare", []string{"unshare", "--mount", "--uts", "--ipc", "--pid", "--net", "--cgroup", "--fork", "/bin/true"}},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -99,15 +99,18 @@ func (e *Engine) lockStore() (func(), error) {
 	return unlock, nil
 }
 
-// writeFileAtomic replaces name with data: a crash leaves the old file or
-// the new one, never a part of either.
-func writeFileAtomic(name string, data []byte) error {
+// writeFileAtomic replaces name with data: a crash of a process leaves
+// the old file or the new one, never a part of either. With sync, the
+// data is on disk before the rename, so a crash of the machine does too;
+// the state files go without it (after a reboot nothing runs, and every
+// container a state file says runs has no monitor: ps says dead).
+func writeFileAtomic(name string, data []byte, sync bool) error {
 	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
 	if err != nil {
 		return err
 	}
 	_, err = tmp.Write(data)
-	if err == nil {
+	if err == nil && sync {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
@@ -127,7 +130,8 @@ func writeJSON(name string, v any) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(name, append(b, '\n'))
+	_, isState := v.(*State)
+	return writeFileAtomic(name, append(b, '\n'), !isState)
 }
 
 func readJSON(name string, v any) error {
