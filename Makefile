@@ -72,7 +72,7 @@ bench: deps build
 demo: deps build
 	rm -rf $(DEMO)
 	$(GO) run ./cmd/mkrootfs $(DEMO)
-	./$(BIN) run --rootfs $(DEMO) sh -c 'echo "hostname: $$(hostname)"; echo "PID of this shell: $$$$"; ps; echo "/ holds:"; ls /'
+	./$(BIN) run --rm --rootfs $(DEMO) sh -c 'echo "hostname: $$(hostname)"; echo "PID of this shell: $$$$"; ps; echo "/ holds:"; ls /'
 
 # A shell in the VM tier's guest: pure cgroup v2 with every controller,
 # minidocker in /bin and a busybox rootfs in /rootfs.

@@ -68,8 +68,8 @@ func statsCommand(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		for i, n := range names {
-			if c, err := e.Get(n); err == nil {
-				names[i] = c.ID
+			if c, err := e.Get(n); err == nil && c.Name == n {
+				names[i] = c.ID // an ID (or its prefix) is found among the cgroups
 			}
 		}
 	}
