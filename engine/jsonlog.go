@@ -41,10 +41,10 @@ func (s *logStream) write(out []byte, p []byte, now time.Time, flush bool) []byt
 	s.pending = append(s.pending, p...)
 	for len(s.pending) > 0 {
 		n := bytes.IndexByte(s.pending, '\n') + 1
-		if n == 0 {
-			if len(s.pending) < maxLogLine && !flush {
-				break
-			}
+		if n == 0 && len(s.pending) < maxLogLine && !flush {
+			break // wait for the rest of the line
+		}
+		if n == 0 || n > maxLogLine {
 			n = min(len(s.pending), maxLogLine)
 		}
 		out = appendLogLine(out, s.pending[:n], s.name, now)
