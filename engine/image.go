@@ -44,3 +44,19 @@ func command(img ImageConfig, entrypoint []string, entrypointSet bool, args []st
 	}
 	return ep, cmd
 }
+
+// ContainersUsing lists the containers made from the image imageID, for
+// an image store that refuses to remove an image in use (rmi).
+func (e *Engine) ContainersUsing(imageID string) ([]string, error) {
+	all, err := e.List()
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, c := range all {
+		if c.ImageID == imageID {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids, nil
+}
