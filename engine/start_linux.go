@@ -308,12 +308,12 @@ func (s *supervisor) abort(cause error) {
 	}
 	code := ExitEngineCode(cause)
 	s.e.update(s.c, func(st *State) error {
-		if st.Status == Created || st.Status == Exited || st.Status == Dead || st.Status == Running {
-			st.Status, st.Pid, st.MonitorPid = Created, 0, 0
-			if s.c.State.Status == Exited {
-				st.Status = Exited
-			}
+		// Created stays created, exited stays exited; "running" left by a
+		// monitor that was killed is over.
+		if st.Status == Running || st.Status == Paused {
+			st.Status = Exited
 		}
+		st.Pid, st.PidStart, st.MonitorPid = 0, 0, 0
 		st.Error, st.ExitCode = cause.Error(), code
 		return nil
 	})

@@ -17,6 +17,8 @@ func TestFlagsLikeDocker(t *testing.T) {
 		{[]string{"-tu", "1000:5", "--rootfs", "r", "--", "-x"}, runOptions{tty: true, user: "1000:5", rootfs: "r"}, []string{"-x"}},
 		{[]string{"--layer", "a", "--layer=b", "--root", "s", "--storage-driver", "vfs", "sh"}, runOptions{storage: storageOptions{layers: []string{"a", "b"}, root: "s", driver: "vfs"}}, []string{"sh"}},
 		{[]string{"-h", "box", "--init", "--rm=false", "-w", "/tmp", "--rootfs", "r", "id"}, runOptions{hostname: "box", init: true, workdir: "/tmp", rootfs: "r"}, []string{"id"}},
+		{[]string{"-dit", "--name", "web", "-v", "data:/d", "--volume=/h:/c:ro", "--tmpfs", "/run", "--entrypoint", "", "--rootfs", "r", "x"},
+			runOptions{detach: true, interactive: true, tty: true, name: "web", volumes: []string{"data:/d", "/h:/c:ro"}, tmpfs: []string{"/run"}, entrypointSet: true, rootfs: "r"}, []string{"x"}},
 	} {
 		var o runOptions
 		rest, err := o.flags("run").Parse(tc.args)
