@@ -63,8 +63,12 @@ update:
 	$(GO) test ./chapters/... -update
 
 # Micro benchmarks, then the side-by-side comparisons (go run ./bench),
-# which write docs/bench/RESULTS.md.
+# which write docs/bench/RESULTS.md and docs/bench/MONITOR.md.
 bench: deps build
+	@command -v containerd >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		echo "installing containerd (the monitor benchmark's peer)" && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd >/dev/null; } || \
+		echo "no containerd: the monitor benchmark measures minidocker's monitor alone"
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
 	$(GO) run ./bench
 
