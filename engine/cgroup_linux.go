@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -33,7 +34,7 @@ func cgroupPath(c *Container) string {
 // enforce and no cgroup to be had (rootless without delegation).
 func createCgroup(c *Container, cfg *ns.Config) (*cgroup.Cgroup, error) {
 	limits := c.Resources
-	host, err := cgroup.Detect()
+	host, err := detectCgroups()
 	if errors.Is(err, cgroup.ErrNoCgroup2) && limits.Empty() {
 		return nil, nil // nothing to enforce, nowhere to measure
 	}
@@ -84,7 +85,7 @@ func createCgroup(c *Container, cfg *ns.Config) (*cgroup.Cgroup, error) {
 // removeCgroup kills what is left in the cgroup at p and removes it; a
 // cgroup that is not there is no error.
 func removeCgroup(ctx context.Context, p string) error {
-	host, err := cgroup.Detect()
+	host, err := detectCgroups()
 	if err != nil {
 		return nil
 	}
@@ -157,3 +158,7 @@ func CgroupCleanup(args []string, stdin io.Reader) int {
 	}
 	return 0
 }
+
+// detectCgroups finds the cgroup2 mount once per process: every step of a
+// container's life needs it, and it does not move.
+var detectCgroups = sync.OnceValues(cgroup.Detect)

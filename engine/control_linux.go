@@ -136,7 +136,7 @@ func (e *Engine) freeze(c *Container, frozen bool) error {
 	case c.State.Cgroup == "":
 		return fmt.Errorf("pause container %s: %w (rootless, without a delegated cgroup)", c.ID[:12], ErrNoCgroup)
 	}
-	host, err := cgroup.Detect()
+	host, err := detectCgroups()
 	if err != nil {
 		return err
 	}

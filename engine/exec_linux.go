@@ -40,7 +40,7 @@ func (e *Engine) Exec(c *Container, o ExecOptions, stdio ns.Stdio) (*ns.Process,
 	}
 	var cg ns.Cgroup
 	if c.State.Cgroup != "" {
-		host, err := cgroup.Detect()
+		host, err := detectCgroups()
 		if err != nil {
 			return nil, err
 		}

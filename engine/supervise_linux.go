@@ -135,7 +135,7 @@ func (s *supervisor) finish() (int, error) {
 		}
 		s.c = c
 		if s.cgPath != "" {
-			if host, err := cgroup.Detect(); err == nil {
+			if host, err := detectCgroups(); err == nil {
 				s.cg = cgroup.Load(host, s.cgPath)
 			}
 		}
@@ -170,7 +170,14 @@ func (s *supervisor) finish() (int, error) {
 		errs = append(errs, uerr)
 	}
 	if s.c.AutoRemove {
-		if rerr := s.e.removeStopped(context.Background(), s.c, true); rerr != nil {
+		// Under the store's lock, as rm: a create's check of names must
+		// not see it half gone.
+		unlock, rerr := s.e.lockStore()
+		if rerr == nil {
+			rerr = s.e.removeStopped(context.Background(), s.c, true)
+			unlock()
+		}
+		if rerr != nil {
 			errs = append(errs, rerr)
 		}
 	}
