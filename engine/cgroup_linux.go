@@ -82,6 +82,27 @@ func createCgroup(c *Container, cfg *ns.Config) (*cgroup.Cgroup, error) {
 	return cg, nil
 }
 
+// checkLimits refuses limits this host cannot enforce for this user, with
+// the errors createCgroup would give when the container starts.
+func checkLimits(r *cgroup.Resources, parent string) error {
+	if r.Empty() {
+		return nil
+	}
+	host, err := detectCgroups()
+	if err != nil {
+		return fmt.Errorf("resource limits: %w", err)
+	}
+	if parent == "" {
+		parent = cgroup.DefaultParent
+	}
+	parent = path.Join("/", parent)
+	if os.Geteuid() != 0 && !delegated(host, parent) {
+		return fmt.Errorf("resource limits need root, or a cgroup delegated to uid %d (%s in %s writable by it): %w",
+			os.Geteuid(), parent, host.Mount, cgroup.ErrNotDelegated)
+	}
+	return r.Check(host)
+}
+
 // removeCgroup kills what is left in the cgroup at p and removes it; a
 // cgroup that is not there is no error.
 func removeCgroup(ctx context.Context, p string) error {

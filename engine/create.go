@@ -226,6 +226,11 @@ func (e *Engine) newConfig(ctx context.Context, o *CreateOptions) (*Config, erro
 	if err := o.Resources.Validate(); err != nil {
 		return nil, err
 	}
+	// A limit this host cannot enforce is refused now, as docker refuses
+	// it at create, not when the container starts.
+	if err := checkLimits(&o.Resources, o.CgroupParent); err != nil {
+		return nil, err
+	}
 	mounts, err := withImageVolumes(o.Mounts, img.Volumes)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/minidocker/minidocker/cgroup"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,6 +17,12 @@ import (
 // volumes, and every command that would run something says so.
 var errNotLinux = errors.New("containers need Linux namespaces: run minidocker in a Linux VM")
 
+func checkLimits(r *cgroup.Resources, parent string) error {
+	if r.Empty() {
+		return nil
+	}
+	return errNotLinux
+}
 func (e *Engine) prepareRootfs(ctx context.Context, c *Container) error { return errNotLinux }
 func (e *Engine) removeStopped(ctx context.Context, c *Container, volumes bool) error {
 	return errNotLinux
