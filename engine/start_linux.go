@@ -60,7 +60,9 @@ func (e *Engine) prepareRootfs(ctx context.Context, c *Container) error {
 // init performs in the container's own mount namespace).
 func (e *Engine) rootfs(ctx context.Context, c *Container) (string, []mount.Mount, error) {
 	if c.Rootfs != "" {
-		return c.Rootfs, nil, nil
+		// It was there at create; it may be gone since.
+		_, err := checkDir("rootfs", c.Rootfs)
+		return c.Rootfs, nil, err
 	}
 	s, err := e.snapshots(c.Driver)
 	if err != nil {
