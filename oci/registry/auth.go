@@ -259,7 +259,7 @@ func (c *Client) fetchToken(ctx context.Context, ch challenge, scopes []string, 
 type fixedAuth string
 
 func (f fixedAuth) authorization(context.Context) (string, error) { return string(f), nil }
-func (fixedAuth) challenged(challenge) bool                        { return false }
+func (fixedAuth) challenged(challenge) bool                       { return false }
 
 // mergeScopes joins the actions of scopes on one resource
 // ("repository:a:pull" + "repository:a:push" = "repository:a:pull,push")

@@ -48,7 +48,7 @@ func pushImage(t *testing.T, ctx context.Context, repo *registry.Repository, lay
 	}
 	cd, ld := descOf(cfgType, config), descOf(layerType, layer)
 	for _, b := range []struct {
-		d ocispec.Descriptor
+		d    ocispec.Descriptor
 		data []byte
 	}{{cd, config}, {ld, layer}} {
 		ok, _, err := repo.BlobExists(ctx, b.d.Digest, true)
@@ -154,4 +154,3 @@ func TestRealRegistry(t *testing.T) {
 		t.Errorf("a descriptor one byte short: %v", err)
 	}
 }
-
