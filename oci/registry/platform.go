@@ -115,7 +115,7 @@ func SelectManifest(x *ocispec.Index, p Platform) (ocispec.Descriptor, error) {
 	var have []string
 	for _, d := range x.Manifests {
 		if d.Platform != nil && d.Platform.OS != "unknown" {
-			have = append(have, Platform{OS: d.Platform.OS, Architecture: d.Platform.Architecture, Variant: d.Platform.Variant}.String())
+			have = append(have, Platform{OS: d.Platform.OS, Architecture: d.Platform.Architecture, Variant: d.Platform.Variant}.normalize().String())
 		}
 	}
 	return ocispec.Descriptor{}, fmt.Errorf("%w for %s in the manifest list entries (it has %s)", ErrNoPlatform, p, strings.Join(have, ", "))

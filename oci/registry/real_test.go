@@ -154,3 +154,61 @@ func TestRealRegistry(t *testing.T) {
 		t.Errorf("a descriptor one byte short: %v", err)
 	}
 }
+
+// TestRealRegistryBasicAuth: docker-registry with htpasswd: anonymous is
+// refused with a clear error, the user it provisioned pushes and pulls,
+// and Login tells a right password from a wrong one.
+func TestRealRegistryBasicAuth(t *testing.T) {
+	reg := registrytest.Start(t, registrytest.Options{Basic: true})
+	ctx := context.Background()
+	ref := mustRef(t, reg.Addr+"/test/private")
+	anon := registry.New().Repository(ref)
+	if _, _, err := anon.Manifest(ctx, "latest"); !errors.Is(err, registry.ErrUnauthorized) {
+		t.Fatalf("anonymous: %v", err)
+	}
+	creds := registry.Credentials{Username: reg.User, Password: reg.Password}
+	c := registry.New(registry.WithKeychain(registry.Static(reg.Addr, creds)))
+	desc, _ := pushImage(t, ctx, c.Repository(ref), []byte("private layer"), ocispec.MediaTypeImageManifest, "latest")
+	if got, _, err := c.Repository(ref).Manifest(ctx, "latest"); err != nil || got.Digest != desc.Digest {
+		t.Fatalf("pull with credentials: %v", err)
+	}
+	if err := registry.New().Login(ctx, reg.Addr, creds); err != nil {
+		t.Errorf("login: %v", err)
+	}
+	err := registry.New().Login(ctx, reg.Addr, registry.Credentials{Username: reg.User, Password: "wrong"})
+	if !errors.Is(err, registry.ErrUnauthorized) || !strings.Contains(err.Error(), "incorrect username or password") {
+		t.Errorf("login with a wrong password: %v", err)
+	}
+}
+
+// TestRealRegistryTokenAuth: docker-registry with token auth, verifying
+// the tokens a test issuer signs: the client follows the challenge to the
+// realm for a pull token anonymously, for a push token with credentials,
+// and a push without them is refused by the registry itself.
+func TestRealRegistryTokenAuth(t *testing.T) {
+	ts, err := registrytest.NewTokenServer(t.TempDir(), "carol", "pw-carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+	reg := registrytest.Start(t, registrytest.Options{Token: &ts.Auth})
+	ctx := context.Background()
+	ref := mustRef(t, reg.Addr+"/team/app")
+	var debug bytes.Buffer
+	c := registry.New(registry.WithDebug(&debug), registry.WithKeychain(registry.Static(reg.Addr, registry.Credentials{Username: "carol", Password: "pw-carol"})))
+	desc, _ := pushImage(t, ctx, c.Repository(ref), []byte("layer behind tokens"), ocispec.MediaTypeImageManifest, "v1")
+	if !slices.Contains(ts.Scopes(), "repository:team/app:pull,push") {
+		t.Errorf("token scopes asked: %q", ts.Scopes())
+	}
+	anon := registry.New().Repository(ref)
+	if got, _, err := anon.Manifest(ctx, "v1"); err != nil || got.Digest != desc.Digest {
+		t.Fatalf("anonymous pull with a pull token: %v", err)
+	}
+	err = anon.PushBlob(ctx, descOf("x", []byte("nope")), opener([]byte("nope")), nil, nil)
+	if !errors.Is(err, registry.ErrUnauthorized) && !errors.Is(err, registry.ErrDenied) {
+		t.Errorf("anonymous push: %v", err)
+	}
+	if strings.Contains(debug.String(), "pw-carol") || !strings.Contains(debug.String(), "<   Www-Authenticate: Bearer realm=\""+ts.URL+"/token\"") {
+		t.Errorf("debug output:\n%s", &debug)
+	}
+}
