@@ -165,9 +165,11 @@ func TestFaults(t *testing.T) {
 			want: errors.New("asks to wait 1h0m0s"), says: "the registry asks to wait 1h0m0s, more than 1m0s",
 		},
 		{
-			name:  "dropped connection mid-blob",
-			fault: func(count *atomic.Int32) func(http.ResponseWriter, *http.Request) bool { return dropAfter(300_000, count) },
-			says:  ">   Range: bytes=300000-", waits: []time.Duration{250 * time.Millisecond},
+			name: "dropped connection mid-blob",
+			fault: func(count *atomic.Int32) func(http.ResponseWriter, *http.Request) bool {
+				return dropAfter(300_000, count)
+			},
+			says: ">   Range: bytes=300000-", waits: []time.Duration{250 * time.Millisecond},
 		},
 		{
 			name: "a Range answered from the start",
