@@ -75,7 +75,7 @@ func (s *Store) Pull(ctx context.Context, ref reference.Reference, opts ...Remot
 	if ref.Digest == "" {
 		// Ask for the digest first: a pull of what is here moves nothing.
 		if head, err := repo.HeadManifest(ctx, ref.Tag); err == nil && head.Digest != "" {
-			if img, ok := s.upToDate(ctx, name, head.Digest); ok {
+			if img, ok := s.upToDate(ctx, name, head.Digest, o.platform); ok {
 				return &PullResult{Image: img}, nil
 			}
 		}
@@ -95,13 +95,28 @@ func (s *Store) Pull(ctx context.Context, ref reference.Reference, opts ...Remot
 	return &PullResult{Image: img, Updated: true}, nil
 }
 
-// upToDate reports whether name is recorded as the manifest or index d,
-// with everything of it in the store.
-func (s *Store) upToDate(ctx context.Context, name reference.Reference, d digest.Digest) (*Image, bool) {
+// upToDate reports whether name is recorded as the manifest d, or as
+// the manifest the index d has for platform, with all of it in the store.
+func (s *Store) upToDate(ctx context.Context, name reference.Reference, d digest.Digest, platform registry.Platform) (*Image, bool) {
 	var img *Image
 	s.locked(ctx, false, func(md *metadata) error {
 		r, ok := md.Images[name.String()]
-		if !ok || r.Target.Digest != d && (r.Index == nil || r.Index.Digest != d) {
+		switch {
+		case !ok:
+			return nil
+		case r.Index != nil && r.Index.Digest == d:
+			b, err := s.content.ReadAll(d, image.MaxDocumentSize)
+			if err != nil {
+				return nil
+			}
+			x, err := image.ParseIndex(r.Index.MediaType, b)
+			if err != nil {
+				return nil
+			}
+			if child, err := registry.SelectManifest(x, platform); err != nil || child.Digest != r.Target.Digest {
+				return nil
+			}
+		case r.Target.Digest != d:
 			return nil
 		}
 		loaded, err := s.load(md, name.String(), r)
