@@ -70,6 +70,10 @@ func (c *Client) do(ctx context.Context, q *request, origin string, auth authori
 				}
 				continue
 			}
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // its message repeats the method and URL
+			}
 			return nil, fmt.Errorf("%s %s: %w", q.method, redactURL(q.url), err)
 		}
 		switch s := resp.StatusCode; {
