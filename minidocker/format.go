@@ -23,8 +23,12 @@ type listFormat struct {
 
 var templateFuncs = template.FuncMap{
 	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
+		// As docker's: <none> stays <none>, not \u003cnone\u003e.
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		err := enc.Encode(v)
+		return strings.TrimSuffix(b.String(), "\n"), err
 	},
 	"join":  strings.Join,
 	"split": strings.Split,
