@@ -30,13 +30,19 @@ deps: go-check
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; \
 		else echo "no qemu-system-x86_64: the VM tier (vmtest) will skip; apt-get install qemu-system-x86 as root"; fi; \
 	fi
-	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci; do \
+	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci docker-registry:docker-registry; do \
 		command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "installing$$missing (layer tests and benchmarks)"; \
+			echo "installing$$missing (layer and registry tests, benchmarks)"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+			case "$$missing" in *docker-registry*) \
+				if [ -d /run/systemd/system ] && systemctl is-enabled --quiet docker-registry 2>/dev/null; then \
+					echo "docker-registry: the package enabled a system service on :5000; the tests start their own on 127.0.0.1, so it is stopped and disabled"; \
+					systemctl disable --now --quiet docker-registry; \
+				fi;; \
+			esac; \
 		else echo "missing$$missing: the tests that use them skip (apt-get install$$missing, as root)"; fi; \
 	fi
 	$(GO) mod download

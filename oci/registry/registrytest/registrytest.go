@@ -178,6 +178,14 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines[max(0, len(lines)-n):], " | ")
 }
 
+// PID is the registry process's.
+func (r *Registry) PID() int {
+	if r.cmd == nil || r.cmd.Process == nil {
+		return 0
+	}
+	return r.cmd.Process.Pid
+}
+
 // Stop stops the registry by its PID: SIGTERM, then SIGKILL after 5 s.
 func (r *Registry) Stop() error {
 	if r.cmd == nil || r.cmd.Process == nil {
