@@ -170,7 +170,11 @@ func assertEmpty(t testing.TB, s *images.Store, root string) {
 	t.Helper()
 	ctx := context.Background()
 	if l, err := s.List(ctx); err != nil || len(l) != 0 {
-		t.Errorf("images left: %v %v", l, err)
+		var names []string
+		for _, img := range l {
+			names = append(names, img.Name.String())
+		}
+		t.Errorf("images left: %v %v", names, err)
 	}
 	var blobs []digest.Digest
 	s.Content().Walk(func(d digest.Digest) error { blobs = append(blobs, d); return nil })
