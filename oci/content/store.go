@@ -125,7 +125,9 @@ func (s *Store) Write(d digest.Digest, size int64, r io.Reader) error {
 		return err
 	}
 	defer w.Close()
-	if _, err := io.CopyBuffer(w, r, make([]byte, 256<<10)); err != nil {
+	// In 256 KiB pieces, each hashed while it is in the cache (a reader
+	// with WriteTo would hand over the whole blob at once).
+	if _, err := io.CopyBuffer(w, struct{ io.Reader }{r}, make([]byte, 256<<10)); err != nil {
 		return err
 	}
 	return w.Commit()

@@ -311,3 +311,17 @@ func TestWriter(t *testing.T) {
 	}
 	assertIngestEmpty(t, s)
 }
+
+// BenchmarkWrite: a 64 MiB blob into the store, hashed, fsync'd, renamed.
+func BenchmarkWrite(b *testing.B) {
+	s, _ := Open(b.TempDir())
+	blob := bytes.Repeat([]byte("0123456789abcdef"), 4<<20)
+	d := digest.FromBytes(blob)
+	b.SetBytes(int64(len(blob)))
+	for b.Loop() {
+		if err := s.Write(d, int64(len(blob)), bytes.NewReader(blob)); err != nil {
+			b.Fatal(err)
+		}
+		s.Delete(d)
+	}
+}
