@@ -11,4 +11,15 @@
 // ID as it goes. No temporary tarball: the blob, kept for a push, is the
 // buffer. The image is named only when every blob is verified and every
 // layer committed; a pull that fails removes what it made.
+//
+// For the engine, a container of an image is:
+//
+//	img, err := store.Get(ctx, "busybox")         // or Pull it when ErrNotFound
+//	err = store.Unpack(ctx, img)                  // its snapshots, if a driver change lost them
+//	mounts, err := store.Snapshotter().Prepare(ctx, containerID, img.TopLayer())
+//	// img.Config.Config: Entrypoint, Cmd, Env, WorkingDir, User, as docker applies them
+//
+// and rmi refuses an image a container uses through RemoveOptions.InUse;
+// a layer a container's snapshot stands on is never removed (unionfs
+// refuses, ErrInUse), whatever the store is asked.
 package images

@@ -352,3 +352,33 @@ func TestTagRemove(t *testing.T) {
 	}
 	assertEmpty(t, s, root)
 }
+
+// TestRemoveKeepsContainerLayers: a container's snapshot stands on the
+// image's top layer: rmi deletes the image's name and blobs, and the
+// layers the container needs stay.
+func TestRemoveKeepsContainerLayers(t *testing.T) {
+	f := registrytest.NewFake()
+	defer f.Close()
+	serveImage(f, "test/img", "latest", threeLayers...)
+	s, _ := openStore(t)
+	ctx := context.Background()
+	res, err := s.Pull(ctx, mustRef(t, f.Addr()+"/test/img"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Snapshotter().Prepare(ctx, "container-1", res.Image.TopLayer()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Remove(ctx, f.Addr()+"/test/img", images.RemoveOptions{})
+	if err != nil || len(r.Deleted) != 1 || r.Deleted[0] != res.Image.ID() {
+		t.Fatalf("rmi: %+v %v, want the image deleted and no layer", r, err)
+	}
+	for _, c := range res.Image.ChainIDs() {
+		if _, err := s.Snapshotter().Stat(ctx, c.String()); err != nil {
+			t.Errorf("layer %s: %v", c, err)
+		}
+	}
+	if _, err := s.Snapshotter().Stat(ctx, "container-1"); err != nil {
+		t.Error(err)
+	}
+}
