@@ -20,7 +20,7 @@ func TestNiceStep(t *testing.T) {
 func TestSVG(t *testing.T) {
 	r := &report{name: "x", title: "A & B", unit: "ms",
 		cs: []contender{{name: "minidocker"}, {name: "runc <peer>", peer: true}},
-		s: samples{wall: map[string][]float64{"minidocker": {0.010, 0.012}, "runc <peer>": {0.020, 0.030}}}}
+		s:  samples{wall: map[string][]float64{"minidocker": {0.010, 0.012}, "runc <peer>": {0.020, 0.030}}}}
 	out := r.svg()
 	d := xml.NewDecoder(strings.NewReader(out))
 	rects, texts := 0, []string{}
