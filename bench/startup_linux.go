@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,11 +9,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minidocker/minidocker/internal/phase"
 	"github.com/minidocker/minidocker/testscript"
 )
 
@@ -64,7 +68,7 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 	crun, stopCrun := hiddenCgroup2()
 	defer stopCrun()
 	all := []contender{
-		{name: "minidocker run --rm (overlay)", run: cmd(bin, "run", "--rm", "--root", filepath.Join(tmp, "md"), "--layer", rootfs, "/bin/true"),
+		{name: "minidocker run --rm (overlay)", run: cmd(append([]string{bin}, "run", "--rm", "--root", filepath.Join(tmp, "md"), "--layer", rootfs, "/bin/true")...),
 			note: "overlay of the rootfs + a fresh upper layer, its own cgroup v2 cgroup, device filter"},
 		{name: "minidocker run --rootfs", run: cmd(bin, "run", "--rootfs", rootfs, "/bin/true"),
 			note: "the rootfs directory itself, as the runtimes get it"},
@@ -103,8 +107,14 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 		return err
 	}
 	info["load_after"] = loadavg()
+	mdArgs := []string{"run", "--rm", "--root", filepath.Join(tmp, "md"), "--layer", rootfs, "/bin/true"}
+	phases, err := breakdown(bin, mdArgs, filepath.Join(tmp, "phases"), runs)
+	if err != nil {
+		return err
+	}
 	r := &report{
 		name:  "startup",
+		extra: phases,
 		title: "Startup latency: run /bin/true in a busybox root filesystem",
 		intro: fmt.Sprintf("From the command to its exit, each contender making the mount, PID, UTS, IPC, network and cgroup namespaces; "+
 			"contenders interleaved, %d measured runs each after %d warm-up rounds. The runtimes run an OCI bundle of the same rootfs "+
@@ -115,6 +125,57 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 		},
 	}
 	return r.write(outDir)
+}
+
+// breakdown runs minidocker runs times more with its phase marks on
+// (internal/phase) and tells when each mark is reached, as the median
+// time since the command was started.
+func breakdown(bin string, args []string, file string, runs int) (string, error) {
+	at := map[string][]float64{}
+	for range runs {
+		os.Remove(file)
+		c := exec.Command(bin, args...)
+		c.Env = append(os.Environ(), phase.Env+"="+file)
+		t0 := phase.Now()
+		out, err := c.CombinedOutput()
+		t1 := phase.Now()
+		if err != nil {
+			return "", fmt.Errorf("%s %s: %v: %s", bin, strings.Join(args, " "), err, out)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("no phase marks: %w", err)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			i := strings.LastIndexByte(l, ' ')
+			ns, err := strconv.ParseInt(l[i+1:], 10, 64)
+			if i < 0 || err != nil {
+				return "", fmt.Errorf("phase mark %q", l)
+			}
+			at[l[:i]] = append(at[l[:i]], float64(ns-t0)/1e6)
+		}
+		at["exit seen by the caller"] = append(at["exit seen by the caller"], float64(t1-t0)/1e6)
+	}
+	type mark struct {
+		name string
+		med  float64
+	}
+	var ms []mark
+	for name, v := range at {
+		ms = append(ms, mark{name, quantile(slices.Sorted(slices.Values(v)), 0.5)})
+	}
+	slices.SortFunc(ms, func(a, b mark) int { return cmp.Compare(a.med, b.med) })
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Where minidocker's start goes\n\n`minidocker %s`, %d more runs with its phase marks on "+
+		"(`MINIDOCKER_PHASES`, internal/phase): when each mark is reached, the median time since the command was started "+
+		"(CLOCK_MONOTONIC, one clock for every process). The cleaner is the process that removes the cgroup if minidocker is killed.\n\n"+
+		"| mark | at (median) | since the mark above |\n|---|---|---|\n", strings.ReplaceAll(strings.Join(args, " "), filepath.Dir(file), "$TMP"), runs)
+	prev := 0.0
+	for _, m := range ms {
+		fmt.Fprintf(&b, "| %s | %.2f ms | %.2f ms |\n", m.name, m.med, m.med-prev)
+		prev = m.med
+	}
+	return b.String(), nil
 }
 
 // writeBundleConfig writes runc's default spec, changed to run /bin/true

@@ -15,6 +15,8 @@ import (
 	"github.com/minidocker/minidocker/cgroup"
 	"github.com/minidocker/minidocker/ns"
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // containerCgroup is a running container's cgroup, nil when it has none
@@ -155,6 +157,7 @@ func cgroupCleanup(args []string, stdin io.Reader) int {
 	if len(args) != 1 || !strings.HasPrefix(path.Clean("/"+args[0])+"/", cgroup.DefaultParent+"/") {
 		return ExitEngine
 	}
+	phase.Mark("cleaner: main")
 	io.Copy(io.Discard, stdin)
 	host, err := cgroup.Detect()
 	if err != nil {

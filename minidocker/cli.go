@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/minidocker/minidocker/ns"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // Main runs the minidocker command line with args (args[0] is the program
@@ -41,6 +43,7 @@ Run 'minidocker COMMAND --help' for more information on a command.
 var Version = "dev"
 
 func run(args []string, stdin, stdout, stderr *os.File) int {
+	phase.Mark("cli: main")
 	if len(args) == 0 || args[0] == "--help" || args[0] == "help" {
 		io.WriteString(stdout, usage)
 		if len(args) == 0 {
