@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path"
-	"strings"
 	"syscall"
 	"time"
 
@@ -152,9 +151,11 @@ func startCleaner(cg *cgroup.Cgroup) (*exec.Cmd, *os.File, error) {
 }
 
 // cgroupCleanup is the cleaner's side: after end of file on stdin, kill
-// whatever is left in the cgroup and remove it.
+// whatever is left in the cgroup and remove it. It only ever removes a
+// container's cgroup, one named by a container ID, under any parent
+// (--cgroup-parent): never the parent, nor a cgroup that is not ours.
 func cgroupCleanup(args []string, stdin io.Reader) int {
-	if len(args) != 1 || !strings.HasPrefix(path.Clean("/"+args[0])+"/", cgroup.DefaultParent+"/") {
+	if len(args) != 1 || !idRE.MatchString(path.Base(path.Clean("/"+args[0]))) {
 		return ExitEngine
 	}
 	phase.Mark("cleaner: main")
