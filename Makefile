@@ -8,7 +8,7 @@ DEMO   := .cache/demo-rootfs
 # systems as a helper program, and the init needs no libc.
 export CGO_ENABLED := 0
 
-.PHONY: all build test vet deps demo bench update clean vm-shell
+.PHONY: all build test vet deps bench-deps demo bench update clean vm-shell
 
 all: build
 
@@ -68,9 +68,21 @@ test: deps vet
 update:
 	$(GO) test ./chapters/... -update
 
+# The peers the side-by-side comparisons run against (Debian packages).
+bench-deps:
+	@missing=""; for t in runc:runc crun:crun dockerd:docker.io; do \
+		command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing$$missing (benchmark peers)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "missing$$missing: those contenders are skipped (apt-get install$$missing, as root)"; fi; \
+	fi
+
 # Micro benchmarks, then the side-by-side comparisons (go run ./bench),
-# which write docs/bench/RESULTS.md.
-bench: deps build
+# which write docs/bench/RESULTS.md, NAME.json and NAME.svg.
+bench: deps bench-deps build
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
 	$(GO) run ./bench
 

@@ -179,12 +179,20 @@ func TestCoreFeatures(t *testing.T) {
 	if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
 		t.Fatalf("after Kill the process ended with %v, want killed", err)
 	}
+	// cpu.stat is a core file: a process's CPU time (its exec at least) is
+	// counted in its cgroup, on a hybrid host too. Read once it is dead:
+	// the time of a task still running is charged only at its next tick
+	// or switch, so right after Start it may still read 0.
+	if s, err = c.Stats(); err != nil || s.CPU.UsageUsec == 0 {
+		t.Errorf("cpu.stat of the cgroup after its process ran: %+v, %v; want usage_usec > 0", s, err)
+	}
 	if err := c.Remove(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(c.Dir()); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("after Remove: stat %s: %v, want it gone", c.Dir(), err)
 	}
+	t.Logf("after cgroup.kill and Remove: %s is gone", c.Dir())
 	if _, err := Create(h, c.Path(), nil); err != nil {
 		t.Fatalf("Create again after Remove: %v", err)
 	}

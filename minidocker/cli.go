@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/minidocker/minidocker/ns"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // Main runs the minidocker command line with args (args[0] is the program
@@ -52,6 +54,7 @@ Run 'minidocker COMMAND --help' for more information on a command.
 var Version = "dev"
 
 func run(args []string, stdin, stdout, stderr *os.File) int {
+	phase.Mark("cli: main")
 	var g globals
 	for len(args) > 0 && (args[0] == "--debug" || args[0] == "-D") {
 		g.debug, args = true, args[1:]

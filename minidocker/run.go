@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/minidocker/minidocker/ns"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // runOptions are `minidocker run`'s flags, named as docker names them.
@@ -60,7 +62,11 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	defer release()
+	phase.Mark("cli: storage ready")
+	defer func() {
+		release()
+		phase.Mark("cli: storage released")
+	}()
 	cfg, err := o.config(rest)
 	if err != nil {
 		return fail(stderr, err)
@@ -70,8 +76,11 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	phase.Mark("cli: cgroup ready")
 	code, err := runContainer(cfg, o.interactive, stdin, stdout, stderr)
+	phase.Mark("cli: container exited")
 	code, err = cg.finish(code, err, stderr)
+	phase.Mark("cli: cgroup removed")
 	if err != nil {
 		return fail(stderr, err)
 	}

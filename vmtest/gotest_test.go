@@ -1,6 +1,8 @@
 package vmtest
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,5 +46,26 @@ func TestParseConsole(t *testing.T) {
 	}
 	if len(tail) != 8 || tail[0] != "[    0.1] kernel noise" {
 		t.Errorf("tail = %q", tail)
+	}
+}
+
+func TestLeaks(t *testing.T) {
+	before := []string{"mount /", "mount /proc", "process 1 /init "}
+	if l := Leaks(before, append(slices.Clone(before), KeptParent)); len(l) != 0 {
+		t.Errorf("the kept parent is a leak: %q", l)
+	}
+	after := append(slices.Clone(before[1:]), "cgroup /sys/fs/cgroup/minidocker/test-1/c", "mount /tmp/x", "process 77 sleep 60 ")
+	want := []string{
+		"the listing after the suites shows no root mount or no init: " + fmt.Sprintf("%q", after),
+		"left behind: cgroup /sys/fs/cgroup/minidocker/test-1/c",
+		"left behind: mount /tmp/x",
+		"left behind: process 77 sleep 60 ",
+		"gone after the suites: mount /",
+	}
+	if diff := cmp.Diff(want, Leaks(before, after)); diff != "" {
+		t.Errorf("Leaks (-want +got):\n%s", diff)
+	}
+	if l := Leaks(nil, nil); len(l) != 2 {
+		t.Errorf("empty listings: %q, want both refused", l)
 	}
 }

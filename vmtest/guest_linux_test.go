@@ -66,7 +66,9 @@ func TestGuest(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := []Entry{{Name: "bin/minidocker", Mode: modeFile | 0o755, HostPath: filepath.Join(bin, "minidocker")}}
-	var jobs []Job
+	// What the machine holds before the suites and after them: the same,
+	// but the parent of the containers' cgroups.
+	jobs := []Job{LeakJob("leaks-before")}
 	for _, s := range suites {
 		if _, err := os.Stat(filepath.Join(root, s.pkg)); err != nil {
 			t.Errorf("suite %s: %v", s.name, err)
@@ -86,6 +88,7 @@ func TestGuest(t *testing.T) {
 		files = append(append(files, Entry{Name: dir, Mode: modeDir | 0o755}), testdata...)
 		jobs = append(jobs, Job{Name: s.name, Args: []string{"/tests/" + s.name + ".test", "-test.v", "-test.timeout=5m"}, Dir: "/" + dir})
 	}
+	jobs = append(jobs, LeakJob("leaks-after"))
 	t.Logf("built the guest's binaries in %v", time.Since(start).Round(time.Millisecond))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -100,7 +103,7 @@ func TestGuest(t *testing.T) {
 		Kernel: kernel, Init: filepath.Join(bin, "vminit"), Busybox: busybox,
 		Files: files, Jobs: jobs, Console: copyTo,
 	})
-	t.Logf("booted %s, ran %d suites and powered off in %v", filepath.Base(kernel), len(results), time.Since(boot).Round(time.Millisecond))
+	t.Logf("booted %s, ran %d jobs and powered off in %v", filepath.Base(kernel), len(results), time.Since(boot).Round(time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +146,24 @@ func TestGuest(t *testing.T) {
 			}
 		})
 	}
+	t.Run("leaks", func(t *testing.T) {
+		var listings [2][]string
+		for i, name := range []string{"leaks-before", "leaks-after"} {
+			j := slices.IndexFunc(results, func(r Result) bool { return r.Name == name })
+			if j < 0 || results[j].Exit != 0 {
+				t.Fatalf("%s did not run in the guest", name)
+			}
+			listings[i] = results[j].Output
+		}
+		if leaks := Leaks(listings[0], listings[1]); len(leaks) > 0 {
+			t.Fatalf("the suites left the guest changed:\n\t%s", strings.Join(leaks, "\n\t"))
+		}
+		of := func(kind string) []string {
+			return slices.DeleteFunc(slices.Clone(listings[1]), func(s string) bool { return !strings.HasPrefix(s, kind+" ") })
+		}
+		t.Logf("after every suite: the same %d mounts and %d processes (init) as before them; cgroups: %q (the containers' parent stays, as docker's /docker does)",
+			len(of("mount")), len(of("process")), of("cgroup"))
+	})
 	if t.Failed() {
 		t.Logf("the guest's console:\n%s", console.String())
 	}
