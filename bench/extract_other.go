@@ -15,3 +15,7 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 func benchLayers(bin, outDir string, runs, warm int) error {
 	return errors.New("needs Linux")
 }
+
+func benchPull(bin, cacheDir, outDir string, runs, warm int) error {
+	return errors.New("needs Linux")
+}

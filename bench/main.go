@@ -6,6 +6,7 @@
 //	go run ./bench extract    # layer extraction against GNU tar
 //	go run ./bench startup    # run /bin/true against runc, crun, docker and unshare
 //	go run ./bench layers     # run /bin/true on 1 to 128 layers, overlay and vfs
+//	go run ./bench pull       # pull a 5-layer image against ctr, docker, skopeo + umoci
 package main
 
 import (
@@ -24,13 +25,13 @@ func main() {
 	bin := flag.String("minidocker", "bin/minidocker", "the minidocker binary the startup comparison runs")
 	flag.StringVar(&only, "only", "", "run only the contenders whose names match this regexp")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract] [startup] [layers]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract] [startup] [layers] [pull]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	what := flag.Args()
 	if len(what) == 0 {
-		what = []string{"extract", "startup", "layers"}
+		what = []string{"extract", "startup", "layers", "pull"}
 	}
 	for _, w := range what {
 		switch w {
@@ -47,6 +48,11 @@ func main() {
 		case "layers":
 			if err := benchLayers(*bin, *out, *runs, *warm); err != nil {
 				fmt.Fprintln(os.Stderr, "bench layers:", err)
+				os.Exit(1)
+			}
+		case "pull":
+			if err := benchPull(*bin, *cache, *out, *runs, *warm); err != nil {
+				fmt.Fprintln(os.Stderr, "bench pull:", err)
 				os.Exit(1)
 			}
 		default:

@@ -51,7 +51,7 @@ func (r *report) markdown() string {
 	for _, c := range r.cs {
 		st := stats(r.s, c.name)
 		med[c.name] = st.med
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", c.name, r.num(st.med), r.num(st.p10), r.num(st.p90), r.num(st.cpu), c.note)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", cell(c.name), r.num(st.med), r.num(st.p10), r.num(st.p90), r.num(st.cpu), cell(c.note))
 	}
 	fmt.Fprintf(&b, "\nWall-clock time decides the targets; the CPU column (this process's and its children's\n"+
 		"rusage around each run) is what a contender costs whatever else the machine was doing.\n")
@@ -60,7 +60,7 @@ func (r *report) markdown() string {
 	}
 	for _, t := range r.targets {
 		if med[t.slow] == 0 || med[t.fast] == 0 {
-			fmt.Fprintf(&b, "| %s | n/a | | SKIP |\n", t.what)
+			fmt.Fprintf(&b, "| %s | n/a | | SKIP |\n", cell(t.what))
 			continue
 		}
 		ratio := med[t.slow] / med[t.fast]
@@ -69,9 +69,9 @@ func (r *report) markdown() string {
 			verdict = "MISS"
 		}
 		if t.want < 1 {
-			fmt.Fprintf(&b, "| %s | %.2f× %s's time | ≤ %.2f× | %s |\n", t.what, 1/ratio, t.slow, 1/t.want, verdict)
+			fmt.Fprintf(&b, "| %s | %.2f× %s's time | ≤ %.2f× | %s |\n", cell(t.what), 1/ratio, cell(t.slow), 1/t.want, verdict)
 		} else {
-			fmt.Fprintf(&b, "| %s | %.2f× | ≥ %.2f× | %s |\n", t.what, ratio, t.want, verdict)
+			fmt.Fprintf(&b, "| %s | %.2f× | ≥ %.2f× | %s |\n", cell(t.what), ratio, t.want, verdict)
 		}
 	}
 	var mds, peers []string
@@ -82,12 +82,16 @@ func (r *report) markdown() string {
 			mds = append(mds, c.name)
 		}
 	}
+	peerNames := slices.Clone(peers)
 	if len(mds) > 0 && len(peers) > 0 {
 		fmt.Fprintf(&b, "\n### Ratios (peer's median over minidocker's: above 1, minidocker is faster)\n\n")
+		for i := range peers {
+			peers[i] = cell(peers[i])
+		}
 		fmt.Fprintf(&b, "| | %s |\n|---|%s\n", strings.Join(peers, " | "), strings.Repeat("---|", len(peers)))
 		for _, m := range mds {
-			fmt.Fprintf(&b, "| %s |", m)
-			for _, p := range peers {
+			fmt.Fprintf(&b, "| %s |", cell(m))
+			for _, p := range peerNames {
 				fmt.Fprintf(&b, " %.2f |", med[p]/med[m])
 			}
 			fmt.Fprintln(&b)
@@ -108,6 +112,9 @@ func (r *report) markdown() string {
 	}
 	return b.String()
 }
+
+// cell makes s safe in a Markdown table: a | would end the cell.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 // write prints the section and writes it, its samples and its chart to
 // outDir, then RESULTS.md from every section there.
@@ -135,7 +142,7 @@ func (r *report) write(outDir string) error {
 }
 
 // sections are the comparisons in the order RESULTS.md shows them.
-var sections = []string{"extract", "startup", "layers"}
+var sections = []string{"extract", "pull", "startup", "layers"}
 
 // writeIndex writes RESULTS.md: every comparison's latest section. Each
 // comparison runs on its own (go run ./bench startup), so the file keeps

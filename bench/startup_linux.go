@@ -73,11 +73,14 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 		{name: "/bin/true (floor)", peer: true, run: command("/bin/true"), note: "fork and exec"},
 	}
 	if _, err := exec.LookPath("dockerd"); err == nil {
-		d, err := startDockerd(tmp, rootfs)
+		d, err := startDockerd(filepath.Join(tmp, "docker"))
 		if err != nil {
 			return err
 		}
 		defer d.stop()
+		if err := d.importRootfs(rootfs, dockerImage); err != nil {
+			return err
+		}
 		all = append(all, contender{name: "docker run --rm", peer: true, run: command("docker", "-H", d.host, "run", "--rm", "--network", "none", dockerImage, "/bin/true"),
 			note: "dockerd " + d.version + ", containerd, its shim and runc; overlay2; --network none"})
 	} else {
@@ -110,7 +113,7 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 		title: "Startup latency: run /bin/true in a busybox root filesystem",
 		intro: fmt.Sprintf("From the command to its exit, each contender making the mount, PID, UTS, IPC, network and cgroup namespaces; "+
 			"contenders interleaved, %d measured runs each after %d warm-up rounds. The runtimes run an OCI bundle of the same rootfs "+
-			"(`runc spec`, made writable, the same namespaces).", runs, warm),
+			"(`runc spec`, made writable, the same namespaces). For docker the CPU column is the client's only.", runs, warm),
 		unit: "ms", cs: cs, s: s, info: info,
 		targets: []target{
 			{"minidocker ≤ 0.5 × crun", "crun run", "minidocker run --rm (overlay)", 2},
@@ -313,10 +316,9 @@ type dockerd struct {
 	runDirs []string // made under /run by dockerd's containerd: removed after
 }
 
-// startDockerd starts dockerd on a unix socket in tmp, without iptables or
-// a bridge, and imports the rootfs as dockerImage.
-func startDockerd(tmp, rootfs string) (*dockerd, error) {
-	dir := filepath.Join(tmp, "docker")
+// startDockerd starts dockerd with its state in dir, on a unix socket
+// there, without iptables or a bridge.
+func startDockerd(dir string) (*dockerd, error) {
 	d := &dockerd{dir: dir, host: "unix://" + filepath.Join(dir, "docker.sock")}
 	for _, p := range []string{"/run/containerd", "/run/docker"} {
 		if _, err := os.Stat(p); os.IsNotExist(err) {
@@ -352,12 +354,16 @@ func startDockerd(tmp, rootfs string) (*dockerd, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	imp := exec.Command("sh", "-c", `tar -C "$1" -c . | docker -H "$2" import - "$3"`, "sh", rootfs, d.host, dockerImage)
-	if out, err := imp.CombinedOutput(); err != nil {
-		d.stop()
-		return nil, fmt.Errorf("docker import: %v: %s", err, out)
-	}
 	return d, nil
+}
+
+// importRootfs makes the directory rootfs an image called name.
+func (d *dockerd) importRootfs(rootfs, name string) error {
+	imp := exec.Command("sh", "-c", `tar -C "$1" -c . | docker -H "$2" import - "$3"`, "sh", rootfs, d.host, name)
+	if out, err := imp.CombinedOutput(); err != nil {
+		return fmt.Errorf("docker import: %v: %s", err, out)
+	}
+	return nil
 }
 
 // stop ends dockerd (it stops its containerd), unmounts what it left in

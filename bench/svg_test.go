@@ -51,3 +51,14 @@ func TestSVG(t *testing.T) {
 		}
 	}
 }
+
+// A | in a contender's name does not break the Markdown table.
+func TestMarkdownCells(t *testing.T) {
+	r := &report{name: "x", title: "T", unit: "s",
+		cs: []contender{{name: "minidocker"}, {name: "floor: a | b", peer: true}},
+		s:  samples{wall: map[string][]float64{"minidocker": {1}, "floor: a | b": {2}}}}
+	md := r.markdown()
+	if !strings.Contains(md, "| floor: a \\| b | 2.000 s |") || !strings.Contains(md, "| minidocker | 2.00 |") {
+		t.Errorf("table:\n%s", md)
+	}
+}
