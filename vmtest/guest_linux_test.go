@@ -27,6 +27,7 @@ var suites = []struct {
 	{"cgroup", "./cgroup", "", []string{ramdisk("/dev/ram0")}, []string{
 		"TestCoreFeatures", "TestKillEmptiesCgroup", "TestFreezeThaw",
 		"TestMemoryLimitOOMKills", "TestPidsLimitFailsFork", "TestCPUMaxThrottles", "TestCpusetAndWeight", "TestDeviceFilterAttached",
+		"TestIOMaxThrottles",
 	}},
 	{"chapter04", "./chapters/04-cgroup", "", []string{ramdisk("/dev/ram1")}, []string{"TestTranscripts", "TestTranscripts/limits", "TestTranscripts/owncgroup", "TestTranscripts/devices"}},
 	// The guest's modules at work, for the chapters to come.
