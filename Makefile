@@ -32,13 +32,19 @@ deps: go-check
 	fi
 	@# xz: for a kernel whose modules are .ko.xz (Debian 12's are plain .ko),
 	@# as Go's standard library has no xz decoder (vmtest.readModule).
-	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci xz:xz-utils; do \
+	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci docker-registry:docker-registry xz:xz-utils; do \
 		command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "installing$$missing (layer tests, benchmarks, the VM tier's modules)"; \
+			echo "installing$$missing (layer and registry tests, benchmarks, the VM tier's modules)"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+			case "$$missing" in *docker-registry*) \
+				if [ -d /run/systemd/system ] && systemctl is-enabled --quiet docker-registry 2>/dev/null; then \
+					echo "docker-registry: the package enabled a system service on :5000; the tests start their own on 127.0.0.1, so it is stopped and disabled"; \
+					systemctl disable --now --quiet docker-registry; \
+				fi;; \
+			esac; \
 		else echo "missing$$missing: the tests that use them skip (apt-get install$$missing, as root)"; fi; \
 	fi
 	$(GO) mod download

@@ -11,3 +11,7 @@ func benchExtract(cacheDir, outDir string, runs, warm int) error {
 func benchStartup(bin, outDir string, runs, warm int) error {
 	return errors.New("needs Linux")
 }
+
+func benchLayers(bin, outDir string, runs, warm int) error {
+	return errors.New("needs Linux")
+}

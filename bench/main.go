@@ -5,6 +5,7 @@
 //	go run ./bench            # every comparison
 //	go run ./bench extract    # layer extraction against GNU tar
 //	go run ./bench startup    # run /bin/true against runc, crun, docker and unshare
+//	go run ./bench layers     # run /bin/true on 1 to 128 layers, overlay and vfs
 package main
 
 import (
@@ -23,13 +24,13 @@ func main() {
 	bin := flag.String("minidocker", "bin/minidocker", "the minidocker binary the startup comparison runs")
 	flag.StringVar(&only, "only", "", "run only the contenders whose names match this regexp")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract] [startup]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract] [startup] [layers]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	what := flag.Args()
 	if len(what) == 0 {
-		what = []string{"extract", "startup"}
+		what = []string{"extract", "startup", "layers"}
 	}
 	for _, w := range what {
 		switch w {
@@ -41,6 +42,11 @@ func main() {
 		case "startup":
 			if err := benchStartup(*bin, *out, *runs, *warm); err != nil {
 				fmt.Fprintln(os.Stderr, "bench startup:", err)
+				os.Exit(1)
+			}
+		case "layers":
+			if err := benchLayers(*bin, *out, *runs, *warm); err != nil {
+				fmt.Fprintln(os.Stderr, "bench layers:", err)
 				os.Exit(1)
 			}
 		default:

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -22,6 +23,16 @@ type contender struct {
 	before func() error
 	run    func() error
 	after  func() error
+}
+
+// command is a contender's run: argv, which must succeed.
+func command(argv ...string) func() error {
+	return func() error {
+		if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+			return fmt.Errorf("%s: %v: %s", strings.Join(argv, " "), err, out)
+		}
+		return nil
+	}
 }
 
 // samples are the seconds each contender took, wall-clock and CPU.

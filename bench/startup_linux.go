@@ -57,28 +57,20 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 	if err := writeBundleConfig(bundle); err != nil {
 		return err
 	}
-	cmd := func(argv ...string) func() error {
-		return func() error {
-			if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
-				return fmt.Errorf("%s: %v: %s", strings.Join(argv, " "), err, out)
-			}
-			return nil
-		}
-	}
 	crun, stopCrun := hiddenCgroup2()
 	defer stopCrun()
 	all := []contender{
-		{name: "minidocker run --rm (overlay)", run: cmd(append([]string{bin}, "run", "--rm", "--root", filepath.Join(tmp, "md"), "--layer", rootfs, "/bin/true")...),
+		{name: "minidocker run --rm (overlay)", run: command(append([]string{bin}, "run", "--rm", "--root", filepath.Join(tmp, "md"), "--layer", rootfs, "/bin/true")...),
 			note: "overlay of the rootfs + a fresh upper layer, its own cgroup v2 cgroup, device filter"},
-		{name: "minidocker run --rootfs", run: cmd(bin, "run", "--rootfs", rootfs, "/bin/true"),
+		{name: "minidocker run --rootfs", run: command(bin, "run", "--rootfs", rootfs, "/bin/true"),
 			note: "the rootfs directory itself, as the runtimes get it"},
-		{name: "runc run", peer: true, need: "runc", run: cmd("runc", "--root", filepath.Join(tmp, "runc"), "run", "--bundle", bundle, "md-bench"),
+		{name: "runc run", peer: true, need: "runc", run: command("runc", "--root", filepath.Join(tmp, "runc"), "run", "--bundle", bundle, "md-bench"),
 			note: "the bundle's rootfs directory; cgroups v1 and v2"},
-		{name: "crun run", peer: true, need: "crun", run: crun(cmd("crun", "--root", filepath.Join(tmp, "crun"), "run", "--bundle", bundle, "md-bench")),
+		{name: "crun run", peer: true, need: "crun", run: crun(command("crun", "--root", filepath.Join(tmp, "crun"), "run", "--bundle", bundle, "md-bench")),
 			note: "started in a mount namespace without the cgroup2 mount: crun refuses a hybrid host; cgroups v1"},
-		{name: "unshare (floor)", peer: true, need: "unshare", run: cmd("unshare", "--mount", "--uts", "--ipc", "--pid", "--net", "--cgroup", "--fork", "/bin/true"),
+		{name: "unshare (floor)", peer: true, need: "unshare", run: command("unshare", "--mount", "--uts", "--ipc", "--pid", "--net", "--cgroup", "--fork", "/bin/true"),
 			note: "the same namespaces, no rootfs, no cgroup"},
-		{name: "/bin/true (floor)", peer: true, run: cmd("/bin/true"), note: "fork and exec"},
+		{name: "/bin/true (floor)", peer: true, run: command("/bin/true"), note: "fork and exec"},
 	}
 	if _, err := exec.LookPath("dockerd"); err == nil {
 		d, err := startDockerd(tmp, rootfs)
@@ -86,7 +78,7 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 			return err
 		}
 		defer d.stop()
-		all = append(all, contender{name: "docker run --rm", peer: true, run: cmd("docker", "-H", d.host, "run", "--rm", "--network", "none", dockerImage, "/bin/true"),
+		all = append(all, contender{name: "docker run --rm", peer: true, run: command("docker", "-H", d.host, "run", "--rm", "--network", "none", dockerImage, "/bin/true"),
 			note: "dockerd " + d.version + ", containerd, its shim and runc; overlay2; --network none"})
 	} else {
 		fmt.Fprintln(os.Stderr, "skipping docker run: no dockerd (make bench installs docker.io)")

@@ -71,6 +71,7 @@ func params(dir, workRoot string) ts.Params {
 			"hostns":      cmdHostns,
 			"sysvshm":     cmdSysvshm,
 			"sharedmount": cmdSharedmount,
+			"registry":    cmdRegistry,
 		},
 	}
 }
