@@ -30,12 +30,14 @@ deps: go-check
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; \
 		else echo "no qemu-system-x86_64: the VM tier (vmtest) will skip; apt-get install qemu-system-x86 as root"; fi; \
 	fi
-	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci docker-registry:docker-registry; do \
+	@# xz: for a kernel whose modules are .ko.xz (Debian 12's are plain .ko),
+	@# as Go's standard library has no xz decoder (vmtest.readModule).
+	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci docker-registry:docker-registry xz:xz-utils; do \
 		command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "installing$$missing (layer and registry tests, benchmarks)"; \
+			echo "installing$$missing (layer and registry tests, benchmarks, the VM tier's modules)"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 			case "$$missing" in *docker-registry*) \
 				if [ -d /run/systemd/system ] && systemctl is-enabled --quiet docker-registry 2>/dev/null; then \
@@ -46,7 +48,9 @@ deps: go-check
 		else echo "missing$$missing: the tests that use them skip (apt-get install$$missing, as root)"; fi; \
 	fi
 	$(GO) mod download
-	@# Debian's kernel for the VM tier, in .cache/vm (apt-get download: no root needed).
+	@# Debian's kernel for the VM tier and the modules its guest loads
+	@# (vmtest.GuestModules), in .cache/vm; a cache that lacks one is fetched
+	@# again (apt-get download: no root needed).
 	@if command -v apt-get >/dev/null; then $(GO) run ./vmtest/vmshell -fetch; \
 	else echo "no apt-get: the VM tier (vmtest) will skip"; fi
 

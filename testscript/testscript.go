@@ -57,8 +57,13 @@ func params(dir, workRoot string) ts.Params {
 		Dir:           dir,
 		WorkdirRoot:   workRoot,
 		UpdateScripts: *update,
-		Setup:         watchLeaks,
-		Condition:     condition,
+		Setup: func(e *ts.Env) error {
+			if dev := testRamdisk(); dev != "" {
+				e.Setenv("RAMDISK", dev)
+			}
+			return watchLeaks(e)
+		},
+		Condition: condition,
 		Cmds: map[string]func(*ts.TestScript, bool, []string){
 			"mkrootfs":    cmdMkrootfs,
 			"exits":       cmdExits,

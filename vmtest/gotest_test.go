@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -39,7 +40,13 @@ FAIL
 
 func TestParseConsole(t *testing.T) {
 	console := "[    0.1] kernel noise\r\n\x1b[2Jvmtest-begin a\r\nvmtest-out a hello world\r\n[  1.0] oom\r\nvmtest-out a bye\r\nvmtest-end a exit=3\r\nvmtest-begin b\r\nvmtest-out b x\r\n"
-	got, tail := parseConsole(strings.NewReader(console), nil)
+	got, tail := parseConsole(strings.NewReader(console), nil, time.Now())
+	for i := range got {
+		if got[i].Start <= 0 || got[i].Took < 0 {
+			t.Errorf("job %s: start %v, took %v; want times from the boot", got[i].Name, got[i].Start, got[i].Took)
+		}
+		got[i].Start, got[i].Took = 0, 0
+	}
 	want := []Result{{Name: "a", Output: []string{"hello world", "bye"}, Exit: 3}, {Name: "b", Output: []string{"x"}, Exit: -1}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("parseConsole (-want +got):\n%s", diff)

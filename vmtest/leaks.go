@@ -7,9 +7,10 @@ import (
 )
 
 // LeakJob lists, one per line, what a test could leave behind in the
-// guest: every cgroup ("cgroup DIR"), every mount ("mount POINT") and
-// every user process ("process PID ARGS"), leaving out the listing's own
-// shell and its children. Run it before the suites and after them, and
+// guest: every cgroup ("cgroup DIR"), every mount ("mount POINT"), every
+// network link ("link NAME"), every loop device with a file attached
+// ("loop DEV FILE") and every user process ("process PID ARGS"), leaving
+// out the listing's own shell and its children. Run it before the suites and after them, and
 // compare the two with Leaks.
 func LeakJob(name string) Job {
 	return Job{Name: name, Args: []string{"/bin/sh", "-c", leakScript}}
@@ -17,6 +18,11 @@ func LeakJob(name string) Job {
 
 const leakScript = `find /sys/fs/cgroup -mindepth 1 -type d | sed 's/^/cgroup /'
 cut -d' ' -f5 /proc/self/mountinfo | sed 's/^/mount /'
+ls /sys/class/net | sed 's/^/link /'
+for f in /sys/block/loop*/loop/backing_file; do
+	d=${f#/sys/block/}
+	[ -e "$f" ] && echo "loop ${d%%/*} $(cat "$f")"
+done
 for p in /proc/[0-9]*; do
 	pid=${p#/proc/}
 	[ "$pid" = "$$" ] && continue
