@@ -40,7 +40,7 @@ func benchMonitor(out string, bin string) error {
 		return err
 	}
 	root := filepath.Join(tmp, "state")
-	ctrd, cerr := startContainerd(filepath.Join(tmp, "containerd"))
+	ctrd, cerr := startShimd(filepath.Join(tmp, "containerd"))
 	if cerr == nil {
 		defer ctrd.stop()
 	}

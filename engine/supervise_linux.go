@@ -5,6 +5,7 @@ import (
 
 	"fmt"
 	"github.com/minidocker/minidocker/cgroup"
+	"github.com/minidocker/minidocker/internal/phase"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -117,6 +118,7 @@ func writeAll(fd int, b []byte) error {
 // so a reader that finds it free finds the end recorded.
 func (s *supervisor) finish() (int, error) {
 	code, err := s.p.Wait()
+	phase.Mark("cli: container exited")
 	s.p.Close()
 	crashAt("monitor-exited")
 	if err != nil {
@@ -153,6 +155,7 @@ func (s *supervisor) finish() (int, error) {
 		}
 		cancel()
 	}
+	phase.Mark("cli: cgroup removed")
 	if s.stopCleaner != nil {
 		s.stopCleaner()
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/minidocker/minidocker/engine"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // runOptions are `minidocker run`'s flags, named as docker names them
@@ -91,6 +93,7 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	phase.Mark("cli: storage ready")
 	if o.detach {
 		if err := e.Start(ctx, c); err != nil {
 			if o.rm {
@@ -102,6 +105,7 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 		return 0
 	}
 	code, err := runContainer(e, c, o.interactive, stdin, stdout, stderr)
+	phase.Mark("cli: container removed")
 	if err != nil {
 		var fe *engine.FinishError
 		if errors.As(err, &fe) {
