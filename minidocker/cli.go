@@ -95,7 +95,7 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 	}
 	switch args[0] {
 	case "run":
-		return runCommand(args[1:], stdin, stdout, stderr)
+		return runCommand(g, args[1:], stdin, stdout, stderr)
 	case "snapshots":
 		return snapshotsCommand(args[1:], stdout, stderr)
 	case "stats":
@@ -117,7 +117,7 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 	case "logout":
 		return logoutCommand(g, args[1:], stdout, stderr)
 	case "create":
-		return createCommand(args[1:], stdin, stdout, stderr)
+		return createCommand(g, args[1:], stdin, stdout, stderr)
 	case "start":
 		return startCommand(args[1:], stdin, stdout, stderr)
 	case "stop":

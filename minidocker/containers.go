@@ -75,7 +75,7 @@ func each(e *engine.Engine, refs []string, stdout, stderr io.Writer, fn func(*en
 	return code
 }
 
-func createCommand(args []string, stdin, stdout, stderr *os.File) int {
+func createCommand(g globals, args []string, stdin, stdout, stderr *os.File) int {
 	var o runOptions
 	fs := o.flags("create")
 	rest, err := fs.Parse(args)
@@ -94,8 +94,10 @@ func createCommand(args []string, stdin, stdout, stderr *os.File) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if err := checkImages(e, co, "create"); err != nil {
-		return fail(stderr, err)
+	if co.Image != "" {
+		if err := withImages(e, o.storage, g, o.remote, stderr); err != nil {
+			return fail(stderr, err)
+		}
 	}
 	c, err := e.Create(context.Background(), co)
 	if err != nil {

@@ -74,7 +74,14 @@ func newPsRow(c *engine.Container, now time.Time, trunc bool) psRow {
 		}
 	}
 	r.Mounts = strings.Join(mounts, ",")
-	cmd := strings.Join(append([]string{c.Path}, c.Args...), " ")
+	// As dockerd lists it: an argument with a space in single quotes.
+	cmd := c.Path
+	for _, a := range c.Args {
+		if strings.Contains(a, " ") {
+			a = "'" + a + "'"
+		}
+		cmd += " " + a
+	}
 	if trunc {
 		r.ID = c.ID[:12]
 		if len([]rune(cmd)) > 20 {
