@@ -69,6 +69,7 @@ Commands:
   start       Start one or more stopped containers
   stats       Display a live stream of container(s) resource usage statistics
   stop        Stop one or more running containers
+  system      Manage minidocker (df, prune)
   tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
   top         Display the running processes of a container
   unpause     Unpause all processes within one or more containers
@@ -118,6 +119,8 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 		return loginCommand(g, args[1:], stdin, stdout, stderr)
 	case "logout":
 		return logoutCommand(g, args[1:], stdout, stderr)
+	case "system":
+		return systemCommand(g, args[1:], stdin, stdout, stderr)
 	case "save":
 		return saveCommand(g, args[1:], stdout, stderr)
 	case "load":
