@@ -140,7 +140,6 @@ func copyBlob(dst, src *content.Store, d ocispec.Descriptor) error {
 	return dst.Write(d.Digest, d.Size, rc)
 }
 
-
 // TempDir makes a scratch directory for Save and Load under the store's
 // root (on its file system); the caller removes it.
 func (s *Store) TempDir() (string, error) {
