@@ -148,6 +148,14 @@ func (c *Conn) SetHardwareAddr(name string, mac net.HardwareAddr) error {
 	})
 }
 
+// SetGroup puts a device in an interface group (IFLA_GROUP), a number
+// firewall rules can match (nft's iifgroup, oifgroup).
+func (c *Conn) SetGroup(name string, group uint32) error {
+	return c.setLink(name, "set group of", 0, 0, func(w *builder) {
+		w.u32(unix.IFLA_GROUP, group)
+	})
+}
+
 // SetHairpin turns hairpin mode on for a bridge port: the bridge may send
 // a frame back out of the port it came in by, so a container can reach
 // itself through an address the host translates to its own.

@@ -48,6 +48,11 @@ func run(m *testing.M) int {
 		err = c.SetUp("lo")
 		c.Close()
 	}
+	// A new namespace starts with forwarding on; a host usually has it
+	// off, and an engine must put it back so: start as a host does.
+	if err == nil {
+		err = os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("0"), 0)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "nettest: %v\n", err)
 		return 1
