@@ -40,6 +40,8 @@ type fsOps interface {
 	Touch(path string) error                  // an empty file to bind-mount onto
 	Stat(path string) (isDir bool, err error) // os.ErrNotExist when missing
 	MountFlags(path string) (uintptr, error)  // nosuid/nodev/noexec/... of the mount at path
+	OpenPath(path string) (fd int, isDir bool, err error) // O_PATH: a handle to mount from, later
+	Close(fd int) error
 }
 
 // device is a node every container's /dev gets, as Docker and runc make them.
@@ -86,6 +88,16 @@ func setupRootfs(ops fsOps, cfg *Config) error {
 	if err := setupDev(ops, root, cfg.Rootless); err != nil {
 		return err
 	}
+	// The bind mounts' sources, held open across the pivot.
+	binds, err := openBindSources(ops, cfg.BindMounts)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, b := range binds {
+			ops.Close(b.fd)
+		}
+	}()
 	// 4. Swap roots and drop the old one: unlike chroot, the host's tree is
 	// then not reachable from the container at all.
 	if err := ops.Chdir(root); err != nil {
@@ -99,6 +111,12 @@ func setupRootfs(ops fsOps, cfg *Config) error {
 	}
 	if err := ops.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir to new root: %w", err)
+	}
+	// Bind mounts, on paths resolved in the new root only.
+	for _, b := range binds {
+		if err := bindFromFd(ops, b); err != nil {
+			return err
+		}
 	}
 	// 5. Hide and freeze the parts of /proc and /sys that reach the host.
 	for _, p := range cfg.MaskedPaths {
@@ -122,6 +140,56 @@ func setupRootfs(ops fsOps, cfg *Config) error {
 		if err := remountReadonly(ops, "/"); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// openBind is a bind mount with its source open.
+type openBind struct {
+	BindMount
+	fd    int
+	isDir bool
+}
+
+func openBindSources(ops fsOps, mounts []BindMount) ([]openBind, error) {
+	var out []openBind
+	for _, m := range mounts {
+		if !filepath.IsAbs(m.Destination) {
+			return nil, fmt.Errorf("bind mount %s on %s: the destination must be an absolute path", m.Source, m.Destination)
+		}
+		fd, isDir, err := ops.OpenPath(m.Source)
+		if err != nil {
+			for _, o := range out {
+				ops.Close(o.fd)
+			}
+			return nil, fmt.Errorf("bind mount %s: open source: %w", m.Source, err)
+		}
+		out = append(out, openBind{m, fd, isDir})
+	}
+	return out, nil
+}
+
+// bindFromFd mounts the open source on its destination, made if missing
+// (a directory or an empty file, like the source), through the
+// /proc/self/fd link of the handle: the host path is out of reach now.
+func bindFromFd(ops fsOps, b openBind) error {
+	dst := filepath.Clean(b.Destination)
+	if _, err := ops.Stat(dst); errors.Is(err, os.ErrNotExist) {
+		if b.isDir {
+			err = ops.MkdirAll(dst, 0o755)
+		} else if err = ops.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
+			err = ops.Touch(dst)
+		}
+		if err != nil {
+			return fmt.Errorf("bind mount %s: create %s: %w", b.Source, dst, err)
+		}
+	}
+	src := fmt.Sprintf("/proc/self/fd/%d", b.fd)
+	if err := ops.Mount(src, dst, "", msBind, ""); err != nil {
+		return fmt.Errorf("bind mount %s on %s: %w", b.Source, dst, err)
+	}
+	if b.ReadOnly {
+		return remountReadonly(ops, dst)
 	}
 	return nil
 }

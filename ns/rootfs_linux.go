@@ -62,3 +62,18 @@ func (kernelFS) MountFlags(p string) (uintptr, error) {
 	}
 	return flags, nil
 }
+
+func (kernelFS) OpenPath(p string) (int, bool, error) {
+	fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, false, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, false, err
+	}
+	return fd, st.Mode&unix.S_IFMT == unix.S_IFDIR, nil
+}
+
+func (kernelFS) Close(fd int) error { return unix.Close(fd) }

@@ -40,6 +40,9 @@ func Start(cfg *Config, stdio Stdio) (*Process, error) {
 	defer unix.Close(parent)
 
 	flags := uint64(Namespaces)
+	if cfg.HostNetwork {
+		flags &^= unix.CLONE_NEWNET
+	}
 	wait := [2]int{-1, -1}
 	if cfg.Rootless {
 		flags |= unix.CLONE_NEWUSER
