@@ -21,6 +21,9 @@ func Main(args []string) int {
 	if len(args) > 1 && args[1] == "cgroup-cleanup" {
 		return cgroupCleanup(args[2:], os.Stdin) // see startCleaner
 	}
+	if len(args) > 1 && args[1] == "network-cleanup" {
+		return networkCleanup(args[2:], os.Stdin) // see startNetworkCleaner
+	}
 	return run(args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 
@@ -29,6 +32,8 @@ const usage = `Usage:  minidocker COMMAND
 A small container engine, built one chapter at a time.
 
 Commands:
+  network     Manage networks
+  port        List port mappings or a specific mapping for the container
   run         Run a command in a new container
   snapshots   Work with the snapshot store (layers), as 'ctr snapshots'
   stats       Display a live stream of container(s) resource usage statistics
@@ -53,6 +58,10 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 		return runCommand(args[1:], stdin, stdout, stderr)
 	case "snapshots":
 		return snapshotsCommand(args[1:], stdout, stderr)
+	case "network":
+		return networkCommand(args[1:], stdout, stderr)
+	case "port":
+		return portCommand(args[1:], stdout, stderr)
 	case "stats":
 		return statsCommand(args[1:], stdout, stderr)
 	case "version", "--version":

@@ -17,6 +17,8 @@ func TestFlagsLikeDocker(t *testing.T) {
 		{[]string{"-tu", "1000:5", "--rootfs", "r", "--", "-x"}, runOptions{tty: true, user: "1000:5", rootfs: "r"}, []string{"-x"}},
 		{[]string{"--layer", "a", "--layer=b", "--root", "s", "--storage-driver", "vfs", "sh"}, runOptions{storage: storageOptions{layers: []string{"a", "b"}, root: "s", driver: "vfs"}}, []string{"sh"}},
 		{[]string{"-h", "box", "--init", "--rm=false", "-w", "/tmp", "--rootfs", "r", "id"}, runOptions{hostname: "box", init: true, workdir: "/tmp", rootfs: "r"}, []string{"id"}},
+		{[]string{"--name", "web", "-p", "8080:80", "-P", "--expose=443", "--network", "app", "--network-alias", "www", "--rootfs", "r", "httpd"},
+			runOptions{net: networkOptions{name: "web", publish: []string{"8080:80"}, publishAll: true, expose: []string{"443"}, network: "app", aliases: []string{"www"}}, rootfs: "r"}, []string{"httpd"}},
 	} {
 		var o runOptions
 		rest, err := o.flags().Parse(tc.args)
@@ -24,7 +26,7 @@ func TestFlagsLikeDocker(t *testing.T) {
 			t.Errorf("%q: %v", tc.args, err)
 			continue
 		}
-		if diff := cmp.Diff(tc.want, o, cmp.AllowUnexported(runOptions{}, storageOptions{}, cgroupOptions{})); diff != "" {
+		if diff := cmp.Diff(tc.want, o, cmp.AllowUnexported(runOptions{}, storageOptions{}, cgroupOptions{}, networkOptions{})); diff != "" {
 			t.Errorf("%q: (-want +got)\n%s", tc.args, diff)
 		}
 		if diff := cmp.Diff(tc.rest, rest); diff != "" {

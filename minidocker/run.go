@@ -22,6 +22,7 @@ type runOptions struct {
 	capAdd, capDrop                 []string
 	storage                         storageOptions // --layer, --root, --storage-driver: storage.go
 	cgroup                          cgroupOptions  // cgroupflags.go
+	net                             networkOptions // networkflags.go
 	id                              string
 }
 
@@ -30,6 +31,7 @@ func (o *runOptions) flags() *flagSet {
 	fs.List(&o.capAdd, "cap-add", "", "list", "Add Linux capabilities")
 	fs.List(&o.capDrop, "cap-drop", "", "list", "Drop Linux capabilities")
 	o.cgroup.flags(fs)
+	o.net.flags(fs)
 	fs.String(&o.rootfs, "rootfs", "", "DIR", "Root filesystem directory to run in")
 	o.storage.flags(fs)
 	fs.List(&o.env, "env", "e", "list", "Set environment variables (KEY=VALUE, or KEY to pass it on)")
@@ -66,11 +68,21 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 		return fail(stderr, err)
 	}
 	cfg.RootfsMounts = o.storage.mounts
+	nm, err := o.net.resolve(o.stateRoot(), cfg.Rootless, stderr)
+	if err != nil {
+		return fail(stderr, err)
+	}
 	cg, err := o.cgroup.createCgroup(o.id, cfg)
 	if err != nil {
 		return fail(stderr, err)
 	}
+	netw, err := nm.attach(o.id, cfg)
+	if err != nil {
+		_, err = cg.finish(0, err, stderr)
+		return fail(stderr, err)
+	}
 	code, err := runContainer(cfg, o.interactive, stdin, stdout, stderr)
+	netw.detach(stderr)
 	code, err = cg.finish(code, err, stderr)
 	if err != nil {
 		return fail(stderr, err)

@@ -25,15 +25,30 @@ func (o *storageOptions) flags(fs *flagSet) {
 	fs.String(&o.driver, "storage-driver", "", "string", "Storage driver: overlay or vfs (default: overlay where it works)")
 }
 
+// builtinRoot is root's state directory when nothing names another.
+const builtinRoot = "/var/lib/minidocker"
+
 // defaultRoot is docker's /var/lib/docker for minidocker; a user who is
 // not root gets one in their home, as rootless docker does.
+// MINIDOCKER_ROOT names another (the tests give each transcript its own).
 func defaultRoot() string {
+	if d := os.Getenv("MINIDOCKER_ROOT"); d != "" {
+		return d
+	}
 	if os.Geteuid() == 0 {
-		return "/var/lib/minidocker"
+		return builtinRoot
 	}
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "minidocker")
 	}
 	home, _ := os.UserHomeDir()
 	return filepath.Join(home, ".local", "share", "minidocker")
+}
+
+// stateRoot is the state directory: --root, or the default.
+func (o *runOptions) stateRoot() string {
+	if o.storage.root != "" {
+		return o.storage.root
+	}
+	return defaultRoot()
 }

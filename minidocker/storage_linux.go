@@ -18,8 +18,8 @@ import (
 func (o *storageOptions) setup(rootfs *string, stderr io.Writer) (release func(), err error) {
 	release = func() {}
 	if len(o.layers) == 0 {
-		if o.root != "" || o.driver != "" {
-			return release, errors.New("--root and --storage-driver go with --layer (see 'minidocker run --help')")
+		if o.driver != "" {
+			return release, errors.New("--storage-driver goes with --layer (see 'minidocker run --help')")
 		}
 		return release, nil
 	}

@@ -484,3 +484,36 @@ func writeSysctl(name, value string) error {
 	}
 	return nil
 }
+
+// CleanHost removes every device minidocker made for a root at or below
+// dir from this network namespace, bridges with their tables, putting
+// ip_forward back as the last bridge does, and says what it removed. It
+// is for a root that is going away with its state (a test's), where no
+// Open will ever find what its containers left.
+func CleanHost(dir string) ([]string, error) {
+	var removed []string
+	err := hostLocked(func(c *netlink.Conn) error {
+		links, err := c.Links()
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, l := range links {
+			o, ok := parseOwner(l.Alias)
+			if !ok || o.root != dir && !strings.HasPrefix(o.root, dir+"/") {
+				continue
+			}
+			removed = append(removed, fmt.Sprintf("%s %s (%s)", l.Kind, l.Name, l.Alias))
+			if l.Kind == "bridge" {
+				h := &linuxHost{root: o.root}
+				errs = append(errs, h.dropTable(l.Name), h.removeBridge(c, l.Name))
+				continue
+			}
+			if err := c.DeleteLink(l.Name); err != nil && !errors.Is(err, netlink.ErrNotFound) {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	})
+	return removed, err
+}

@@ -8,3 +8,6 @@ import "errors"
 func Open(root string, cfg Config) (*Manager, error) {
 	return nil, errors.New("networks need Linux network namespaces: run minidocker in a Linux VM")
 }
+
+// CleanHost has nothing to clean off Linux.
+func CleanHost(dir string) ([]string, error) { return nil, nil }

@@ -239,7 +239,7 @@ func (m *Manager) RemoveNetwork(ref string) error {
 			}
 		}
 		if len(users) > 0 {
-			return fmt.Errorf("network %s id %s (containers %s): %w", n.Name, n.ID, strings.Join(users, ", "), ErrActiveEndpoints)
+			return fmt.Errorf("error while removing network %s: containers %s are on it: %w", n.Name, strings.Join(users, ", "), ErrActiveEndpoints)
 		}
 		if err := m.host.downBridge(n); err != nil {
 			return err
@@ -487,9 +487,11 @@ func (m *Manager) Start(id string, init Process) error {
 			}
 		}
 		sb.State = Running
-		if err := m.applyRules(s, sb); err != nil {
-			m.stop(s, sb)
-			return err
+		if len(sb.Ports) > 0 { // else the tables stay as they are
+			if err := m.applyRules(s, sb); err != nil {
+				m.stop(s, sb)
+				return err
+			}
 		}
 		m.refreshPeers(s, sb)
 		return nil
@@ -518,8 +520,11 @@ func (m *Manager) stop(s *state, sb *Sandbox) error {
 			errs = append(errs, m.host.detach(ep))
 		}
 	}
+	published := len(sb.Ports) > 0
 	sb.State, sb.Init, sb.Ports = Stopped, Process{}, nil
-	errs = append(errs, m.applyRules(s, sb))
+	if published {
+		errs = append(errs, m.applyRules(s, sb))
+	}
 	m.refreshPeers(s, sb)
 	return errors.Join(errs...)
 }
@@ -774,7 +779,7 @@ func (m *Manager) writeFiles(s *state, sb *Sandbox) error {
 				}
 			}
 		}
-		own = append(own, hostEntry{ep.Addr.Addr(), slices.Compact(names)})
+		own = append(own, hostEntry{ep.Addr.Addr(), dedupe(names)})
 	}
 	files := sb.Files()
 	for i, content := range [][]byte{
@@ -803,6 +808,17 @@ func (m *Manager) refreshPeers(s *state, changed *Sandbox) {
 			}
 		}
 	}
+}
+
+// dedupe drops repeated names, keeping the first of each.
+func dedupe(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func newID() string {

@@ -64,6 +64,11 @@ type Config struct {
 	// its own work and about to exec the command (for limits the init's Go
 	// runtime would trip over, such as pids.max, which counts its threads).
 	BeforeExec func() error `json:"-"`
+	// Prestart, if set, runs in the parent with the init's PID at the same
+	// moment, before BeforeExec: the container's namespaces exist, its
+	// command has not started. It is OCI's prestart hook, where
+	// libnetwork gives the container its interfaces; so does minidocker.
+	Prestart func(pid int) error `json:"-"`
 	// WaitBeforeExec tells the init to wait for BeforeExec (set by Start).
 	WaitBeforeExec bool
 }

@@ -37,10 +37,11 @@ type fsOps interface {
 	MkdirAll(path string, perm os.FileMode) error
 	Mknod(path string, mode uint32, major, minor uint32) error
 	Symlink(oldname, newname string) error
-	Touch(path string) error                  // an empty file to bind-mount onto
-	Stat(path string) (isDir bool, err error) // os.ErrNotExist when missing
-	MountFlags(path string) (uintptr, error)  // nosuid/nodev/noexec/... of the mount at path
-	OpenPath(path string) (fd int, isDir bool, err error) // O_PATH: a handle to mount from, later
+	Touch(path string) error                              // an empty file to bind-mount onto
+	Stat(path string) (isDir bool, err error)             // os.ErrNotExist when missing
+	MountFlags(path string) (uintptr, error)              // nosuid/nodev/noexec/... of the mount at path
+	OpenTree(path string) (fd int, isDir bool, err error) // open_tree(OPEN_TREE_CLONE): a detached bind mount of path
+	MoveMount(fd int, target string) error                // move_mount: attach it at target
 	Close(fd int) error
 }
 
@@ -88,7 +89,8 @@ func setupRootfs(ops fsOps, cfg *Config) error {
 	if err := setupDev(ops, root, cfg.Rootless); err != nil {
 		return err
 	}
-	// The bind mounts' sources, held open across the pivot.
+	// The bind mounts, made now as detached copies of their sources and
+	// attached after the pivot.
 	binds, err := openBindSources(ops, cfg.BindMounts)
 	if err != nil {
 		return err
@@ -157,21 +159,22 @@ func openBindSources(ops fsOps, mounts []BindMount) ([]openBind, error) {
 		if !filepath.IsAbs(m.Destination) {
 			return nil, fmt.Errorf("bind mount %s on %s: the destination must be an absolute path", m.Source, m.Destination)
 		}
-		fd, isDir, err := ops.OpenPath(m.Source)
+		fd, isDir, err := ops.OpenTree(m.Source)
 		if err != nil {
 			for _, o := range out {
 				ops.Close(o.fd)
 			}
-			return nil, fmt.Errorf("bind mount %s: open source: %w", m.Source, err)
+			return nil, fmt.Errorf("bind mount %s: open_tree: %w", m.Source, err)
 		}
 		out = append(out, openBind{m, fd, isDir})
 	}
 	return out, nil
 }
 
-// bindFromFd mounts the open source on its destination, made if missing
-// (a directory or an empty file, like the source), through the
-// /proc/self/fd link of the handle: the host path is out of reach now.
+// bindFromFd attaches the detached bind mount on its destination, made
+// if missing (a directory or an empty file, like the source). The host
+// path is out of reach now, and a plain bind from the handle would be
+// refused: its mount went with the old root.
 func bindFromFd(ops fsOps, b openBind) error {
 	dst := filepath.Clean(b.Destination)
 	if _, err := ops.Stat(dst); errors.Is(err, os.ErrNotExist) {
@@ -184,8 +187,7 @@ func bindFromFd(ops fsOps, b openBind) error {
 			return fmt.Errorf("bind mount %s: create %s: %w", b.Source, dst, err)
 		}
 	}
-	src := fmt.Sprintf("/proc/self/fd/%d", b.fd)
-	if err := ops.Mount(src, dst, "", msBind, ""); err != nil {
+	if err := ops.MoveMount(b.fd, dst); err != nil {
 		return fmt.Errorf("bind mount %s on %s: %w", b.Source, dst, err)
 	}
 	if b.ReadOnly {

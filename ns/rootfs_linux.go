@@ -1,6 +1,7 @@
 package ns
 
 import (
+	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -63,8 +64,11 @@ func (kernelFS) MountFlags(p string) (uintptr, error) {
 	return flags, nil
 }
 
-func (kernelFS) OpenPath(p string) (int, bool, error) {
-	fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
+func (kernelFS) OpenTree(p string) (int, bool, error) {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, p, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+	if err == unix.ENOSYS {
+		return -1, false, errors.New("needs open_tree, Linux 5.2 or later")
+	}
 	if err != nil {
 		return -1, false, err
 	}
@@ -74,6 +78,10 @@ func (kernelFS) OpenPath(p string) (int, bool, error) {
 		return -1, false, err
 	}
 	return fd, st.Mode&unix.S_IFMT == unix.S_IFDIR, nil
+}
+
+func (kernelFS) MoveMount(fd int, target string) error {
+	return unix.MoveMount(fd, "", unix.AT_FDCWD, target, unix.MOVE_MOUNT_F_EMPTY_PATH)
 }
 
 func (kernelFS) Close(fd int) error { return unix.Close(fd) }

@@ -55,8 +55,11 @@ func (r *recordFS) Mknod(p string, mode, major, minor uint32) error {
 	return r.do(fmt.Sprintf("mknod %s %o %d:%d", p, mode, major, minor))
 }
 func (r *recordFS) MountFlags(string) (uintptr, error) { return r.flagsOf, nil }
-func (r *recordFS) OpenPath(p string) (int, bool, error) {
-	return 10 + len(r.calls), r.dirs[p], r.do("open " + p)
+func (r *recordFS) OpenTree(p string) (int, bool, error) {
+	return 10 + len(r.calls), r.dirs[p], r.do("open_tree " + p)
+}
+func (r *recordFS) MoveMount(fd int, target string) error {
+	return r.do(fmt.Sprintf("move_mount %d %s", fd, target))
 }
 func (r *recordFS) Close(fd int) error { return r.do(fmt.Sprintf("close %d", fd)) }
 func (r *recordFS) Stat(p string) (bool, error) {
@@ -208,8 +211,8 @@ func TestRootfsLayersOrder(t *testing.T) {
 	}
 }
 
-// TestRootfsBindMounts: the sources are opened before pivot_root, the
-// mounts made after it from their handles, on paths of the new root; a
+// TestRootfsBindMounts: the binds are made (detached) before pivot_root,
+// attached after it, on paths of the new root; a
 // missing destination is made like its source; read-only is a remount.
 func TestRootfsBindMounts(t *testing.T) {
 	r := newRecordFS()
@@ -225,14 +228,14 @@ func TestRootfsBindMounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	pivot := index(t, r.calls, "pivot_root . .")
-	for _, before := range []string{"open /state/c1/hosts", "open /state/c1/resolv.conf", "open /host/data"} {
+	for _, before := range []string{"open_tree /state/c1/hosts", "open_tree /state/c1/resolv.conf", "open_tree /host/data"} {
 		if index(t, r.calls, before) > pivot {
 			t.Errorf("%q after pivot_root", before)
 		}
 	}
-	hostsFd := 10 + index(t, r.calls, "open /state/c1/hosts")
+	hostsFd := 10 + index(t, r.calls, "open_tree /state/c1/hosts")
 	want := []string{
-		fmt.Sprintf(`mount "/proc/self/fd/%d" /etc/hosts  %#x ""`, hostsFd, msBind),
+		fmt.Sprintf("move_mount %d /etc/hosts", hostsFd),
 		"mkdir /etc", "touch /etc/resolv.conf", // missing: made, as a file
 		"mkdir /data", // a directory's mount point is a directory
 	}

@@ -114,7 +114,7 @@ func (p *Process) handshake(cfg *Config, sock, goAhead int) error {
 			return fmt.Errorf("release container init: %w", err)
 		}
 	}
-	cfg.WaitBeforeExec = cfg.BeforeExec != nil
+	cfg.WaitBeforeExec = cfg.BeforeExec != nil || cfg.Prestart != nil
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)
@@ -150,8 +150,15 @@ func (p *Process) handshake(cfg *Config, sock, goAhead int) error {
 			return &StartError{Code: m.Code, Msg: m.Error}
 		case "exec":
 			// The init waits for this byte to exec; an error kills it.
-			if err := cfg.BeforeExec(); err != nil {
-				return err
+			if cfg.Prestart != nil {
+				if err := cfg.Prestart(p.Pid); err != nil {
+					return err
+				}
+			}
+			if cfg.BeforeExec != nil {
+				if err := cfg.BeforeExec(); err != nil {
+					return err
+				}
 			}
 			if err := unix.Send(sock, []byte{0}, 0); err != nil {
 				return fmt.Errorf("release container init: %w", err)

@@ -19,6 +19,8 @@ func cgroup2Controllers() (map[string]bool, error) { return nil, nil }
 
 func watchLeaks(*ts.Env) error { return nil }
 
+func waitCleaners(string) {}
+
 func cmdHostns(s *ts.TestScript, _ bool, _ []string)      { s.Fatalf("hostns: needs Linux") }
 func cmdSysvshm(s *ts.TestScript, _ bool, _ []string)     { s.Fatalf("sysvshm: needs Linux") }
 func cmdSharedmount(s *ts.TestScript, _ bool, _ []string) { s.Fatalf("sharedmount: needs Linux") }

@@ -57,7 +57,7 @@ func params(dir, workRoot string) ts.Params {
 		Dir:           dir,
 		WorkdirRoot:   workRoot,
 		UpdateScripts: *update,
-		Setup:         watchLeaks,
+		Setup:         setup,
 		Condition:     condition,
 		Cmds: map[string]func(*ts.TestScript, bool, []string){
 			"mkrootfs":    cmdMkrootfs,
@@ -66,6 +66,8 @@ func params(dir, workRoot string) ts.Params {
 			"hostns":      cmdHostns,
 			"sysvshm":     cmdSysvshm,
 			"sharedmount": cmdSharedmount,
+			"fetch":       cmdFetch,
+			"netstate":    cmdNetstate,
 		},
 	}
 }

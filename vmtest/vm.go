@@ -159,6 +159,9 @@ func (cfg *Config) writeInitramfs(file string) error {
 		{Name: "proc", Mode: modeDir | 0o755},
 		{Name: "sys", Mode: modeDir | 0o755},
 		{Name: "tmp", Mode: modeDir | 0o1777},
+		// The guest has no bridge or veth modules and no nft: its
+		// containers get --network none, as with dockerd --bridge=none.
+		{Name: "etc/minidocker/daemon.json", Mode: modeFile | 0o644, Data: []byte(`{"bridge": "none"}` + "\n")},
 	}, cfg.Files...)
 	f, err := os.Create(file)
 	if err != nil {

@@ -21,10 +21,12 @@ const envPrivate = "MINIDOCKER_TEST_NETNS"
 // everything a test made in it go when the copy exits, however it exits.
 // As any other user the tests run here, and those that need root skip.
 func Main(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(Run(m))
 }
 
-func run(m *testing.M) int {
+// Run is Main's work, for a TestMain that wraps the testing.M (as
+// go-internal's testscript.Main does): it returns the exit code.
+func Run(m interface{ Run() int }) int {
 	if os.Geteuid() != 0 {
 		return m.Run()
 	}
