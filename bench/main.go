@@ -4,8 +4,9 @@
 //
 //	go run ./bench            # every comparison
 //	go run ./bench extract    # layer extraction against GNU tar
-//
-// The startup benchmark is a testing.B: go test -bench . ./bench (make bench runs both).
+//	go run ./bench startup    # run /bin/true against runc, crun, docker and unshare
+//	go run ./bench layers     # run /bin/true on 1 to 128 layers, overlay and vfs
+//	go run ./bench pull       # pull a 5-layer image against ctr, docker, skopeo + umoci
 package main
 
 import (
@@ -21,21 +22,37 @@ func main() {
 	warm := flag.Int("warmups", 2, "unmeasured runs of each contender first")
 	cache := flag.String("cache", ".cache/bench", "where the generated layer is kept")
 	out := flag.String("out", "docs/bench", "where RESULTS.md and the raw samples go")
+	bin := flag.String("minidocker", "bin/minidocker", "the minidocker binary the startup comparison runs")
 	flag.StringVar(&only, "only", "", "run only the contenders whose names match this regexp")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract] [startup] [layers] [pull]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	what := flag.Args()
 	if len(what) == 0 {
-		what = []string{"extract"}
+		what = []string{"extract", "startup", "layers", "pull"}
 	}
 	for _, w := range what {
 		switch w {
 		case "extract":
 			if err := benchExtract(*cache, *out, *runs, *warm); err != nil {
 				fmt.Fprintln(os.Stderr, "bench extract:", err)
+				os.Exit(1)
+			}
+		case "startup":
+			if err := benchStartup(*bin, *out, *runs, *warm); err != nil {
+				fmt.Fprintln(os.Stderr, "bench startup:", err)
+				os.Exit(1)
+			}
+		case "layers":
+			if err := benchLayers(*bin, *out, *runs, *warm); err != nil {
+				fmt.Fprintln(os.Stderr, "bench layers:", err)
+				os.Exit(1)
+			}
+		case "pull":
+			if err := benchPull(*bin, *cache, *out, *runs, *warm); err != nil {
+				fmt.Fprintln(os.Stderr, "bench pull:", err)
 				os.Exit(1)
 			}
 		default:

@@ -8,13 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/minidocker/minidocker/cgroup"
 	"github.com/minidocker/minidocker/ns"
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // containerCgroup is a running container's cgroup, nil when it has none
@@ -150,11 +151,14 @@ func startCleaner(cg *cgroup.Cgroup) (*exec.Cmd, *os.File, error) {
 }
 
 // cgroupCleanup is the cleaner's side: after end of file on stdin, kill
-// whatever is left in the cgroup and remove it.
+// whatever is left in the cgroup and remove it. It only ever removes a
+// container's cgroup, one named by a container ID, under any parent
+// (--cgroup-parent): never the parent, nor a cgroup that is not ours.
 func cgroupCleanup(args []string, stdin io.Reader) int {
-	if len(args) != 1 || !strings.HasPrefix(path.Clean("/"+args[0])+"/", cgroup.DefaultParent+"/") {
+	if len(args) != 1 || !idRE.MatchString(path.Base(path.Clean("/"+args[0]))) {
 		return ExitEngine
 	}
+	phase.Mark("cleaner: main")
 	io.Copy(io.Discard, stdin)
 	host, err := cgroup.Detect()
 	if err != nil {

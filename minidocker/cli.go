@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/minidocker/minidocker/ns"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // Main runs the minidocker command line with args (args[0] is the program
@@ -27,16 +29,27 @@ func Main(args []string) int {
 	return run(args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 
-const usage = `Usage:  minidocker COMMAND
+const usage = `Usage:  minidocker [OPTIONS] COMMAND
 
 A small container engine, built one chapter at a time.
 
+Options:
+  -D, --debug   Print debug output: every registry HTTP exchange (no secrets)
+
 Commands:
+  images      List images
+  import      Import the contents from a tarball to create a filesystem image
+  login       Log in to a registry
+  logout      Log out from a registry
   network     Manage networks
   port        List port mappings or a specific mapping for the container
+  pull        Download an image from a registry
+  push        Upload an image to a registry
+  rmi         Remove one or more images
   run         Run a command in a new container
   snapshots   Work with the snapshot store (layers), as 'ctr snapshots'
   stats       Display a live stream of container(s) resource usage statistics
+  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
   version     Show the minidocker version
 
 Run 'minidocker COMMAND --help' for more information on a command.
@@ -46,6 +59,11 @@ Run 'minidocker COMMAND --help' for more information on a command.
 var Version = "dev"
 
 func run(args []string, stdin, stdout, stderr *os.File) int {
+	phase.Mark("cli: main")
+	var g globals
+	for len(args) > 0 && (args[0] == "--debug" || args[0] == "-D") {
+		g.debug, args = true, args[1:]
+	}
 	if len(args) == 0 || args[0] == "--help" || args[0] == "help" {
 		io.WriteString(stdout, usage)
 		if len(args) == 0 {
@@ -64,6 +82,22 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 		return portCommand(args[1:], stdout, stderr)
 	case "stats":
 		return statsCommand(args[1:], stdout, stderr)
+	case "pull":
+		return pullCommand(g, args[1:], stdout, stderr)
+	case "push":
+		return pushCommand(g, args[1:], stdout, stderr)
+	case "images":
+		return imagesCommand(g, args[1:], stdout, stderr)
+	case "tag":
+		return tagCommand(g, args[1:], stdout, stderr)
+	case "rmi":
+		return rmiCommand(g, args[1:], stdout, stderr)
+	case "import":
+		return importCommand(g, args[1:], stdin, stdout, stderr)
+	case "login":
+		return loginCommand(g, args[1:], stdin, stdout, stderr)
+	case "logout":
+		return logoutCommand(g, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "minidocker version %s\n", Version)
 		return 0

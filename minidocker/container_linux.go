@@ -7,6 +7,8 @@ import (
 
 	"github.com/minidocker/minidocker/ns"
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // proxied are the signals `minidocker run` passes on to the container, as
@@ -39,6 +41,7 @@ func runContainer(cfg *ns.Config, interactive bool, stdin, stdout, stderr *os.Fi
 	if err != nil {
 		return 0, err
 	}
+	phase.Mark("cli: command started")
 	defer p.Close()
 	go func() {
 		for sig := range sigs {

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/minidocker/minidocker/ns"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // runOptions are `minidocker run`'s flags, named as docker names them.
@@ -62,7 +64,11 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	defer release()
+	phase.Mark("cli: storage ready")
+	defer func() {
+		release()
+		phase.Mark("cli: storage released")
+	}()
 	cfg, err := o.config(rest)
 	if err != nil {
 		return fail(stderr, err)
@@ -76,14 +82,19 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	phase.Mark("cli: cgroup ready")
 	netw, err := nm.attach(o.id, cfg)
 	if err != nil {
 		_, err = cg.finish(0, err, stderr)
 		return fail(stderr, err)
 	}
+	phase.Mark("cli: network prepared")
 	code, err := runContainer(cfg, o.interactive, stdin, stdout, stderr)
+	phase.Mark("cli: container exited")
 	netw.detach(stderr)
+	phase.Mark("cli: network removed")
 	code, err = cg.finish(code, err, stderr)
+	phase.Mark("cli: cgroup removed")
 	if err != nil {
 		return fail(stderr, err)
 	}

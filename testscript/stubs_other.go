@@ -17,6 +17,8 @@ func hasOverlay() bool { return false }
 
 func cgroup2Controllers() (map[string]bool, error) { return nil, nil }
 
+func testRamdisk() string { return "" }
+
 func watchLeaks(*ts.Env) error { return nil }
 
 func waitCleaners(string) {}

@@ -57,8 +57,13 @@ func params(dir, workRoot string) ts.Params {
 		Dir:           dir,
 		WorkdirRoot:   workRoot,
 		UpdateScripts: *update,
-		Setup:         setup,
-		Condition:     condition,
+		Setup: func(e *ts.Env) error {
+			if dev := testRamdisk(); dev != "" {
+				e.Setenv("RAMDISK", dev)
+			}
+			return setup(e)
+		},
+		Condition: condition,
 		Cmds: map[string]func(*ts.TestScript, bool, []string){
 			"mkrootfs":    cmdMkrootfs,
 			"exits":       cmdExits,
@@ -66,6 +71,7 @@ func params(dir, workRoot string) ts.Params {
 			"hostns":      cmdHostns,
 			"sysvshm":     cmdSysvshm,
 			"sharedmount": cmdSharedmount,
+			"registry":    cmdRegistry,
 			"fetch":       cmdFetch,
 			"netstate":    cmdNetstate,
 		},
