@@ -296,7 +296,9 @@ func (m *Manager) pool(n *Network) (*ipam.Pool, error) {
 }
 
 // Prepare makes a container's sandbox before it starts: its address on
-// its network, its published ports, its /etc files (Files).
+// its network, its published ports, its /etc files (Files). For a
+// container started again, whose sandbox is stopped, it returns that one:
+// the same addresses and files (Start binds its ports again).
 func (m *Manager) Prepare(spec SandboxSpec) (*Sandbox, error) {
 	if spec.ContainerID == "" || spec.Dir == "" {
 		return nil, errors.New("prepare network: a container needs an ID and a directory")
@@ -321,8 +323,14 @@ func (m *Manager) Prepare(spec SandboxSpec) (*Sandbox, error) {
 	var out Sandbox
 	err := m.update(func(s *state) error {
 		for _, sb := range s.Sandboxes {
+			if sb.ContainerID == spec.ContainerID && sb.State == Stopped {
+				// Started again (the engine): its addresses and files stay.
+				sb.Owner = spec.Owner
+				out = *sb
+				return nil
+			}
 			if sb.ContainerID == spec.ContainerID {
-				return fmt.Errorf("prepare network: container %s has a sandbox already", spec.ContainerID)
+				return fmt.Errorf("prepare network: container %s has a sandbox already, %s", spec.ContainerID, sb.State)
 			}
 			if spec.Name != "" && sb.Name == spec.Name {
 				return fmt.Errorf("the container name %q is in use by container %s: %w", spec.Name, sb.ContainerID, ErrNameInUse)

@@ -434,3 +434,44 @@ func TestDisabledDefaultBridge(t *testing.T) {
 		t.Errorf("Prepare with the default bridge off: %v, want ErrDisabled", err)
 	}
 }
+
+// TestRestart: a container the engine keeps stops and starts again with
+// the same address and files; its owner is whoever started it last.
+func TestRestart(t *testing.T) {
+	h := newFakeHost()
+	m, root := newManager(t, h)
+	s := spec(root, "7777cccc", "again")
+	s.Ephemeral = false
+	s.Publish, _ = ParsePublish("8080:80")
+	first, err := m.Prepare(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start("again", h.owner(700)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Prepare(s); err == nil {
+		t.Error("Prepare of a running container's sandbox succeeded")
+	}
+	if err := m.Stop("again"); err != nil {
+		t.Fatal(err)
+	}
+	h.pid = 800 // a new monitor
+	again, err := m.Prepare(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Endpoints[0].Addr != first.Endpoints[0].Addr || again.Owner.Pid != 800 {
+		t.Errorf("started again: %v owner %d, first %v", again.Endpoints[0].Addr, again.Owner.Pid, first.Endpoints[0].Addr)
+	}
+	if err := m.Start("again", h.owner(801)); err != nil {
+		t.Fatal(err)
+	}
+	sb, _ := m.Sandbox("again")
+	if sb.State != Running || len(sb.Ports) != 1 || sb.Ports[0].HostPort != 8080 {
+		t.Errorf("after the second start: %+v", sb)
+	}
+	if err := m.Release("again"); err != nil {
+		t.Fatal(err)
+	}
+}

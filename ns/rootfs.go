@@ -41,7 +41,7 @@ type fsOps interface {
 	Stat(path string) (isDir bool, err error)             // os.ErrNotExist when missing
 	MountFlags(path string) (uintptr, error)              // nosuid/nodev/noexec/... of the mount at path
 	OpenTree(path string) (fd int, isDir bool, err error) // open_tree(OPEN_TREE_CLONE): a detached bind mount of path
-	MoveMount(fd int, target string) error                // move_mount: attach it at target
+	AttachTree(fd int, target string) error               // move_mount: attach it at target
 	Close(fd int) error
 }
 
@@ -187,7 +187,7 @@ func bindFromFd(ops fsOps, b openBind) error {
 			return fmt.Errorf("bind mount %s: create %s: %w", b.Source, dst, err)
 		}
 	}
-	if err := ops.MoveMount(b.fd, dst); err != nil {
+	if err := ops.AttachTree(b.fd, dst); err != nil {
 		return fmt.Errorf("bind mount %s on %s: %w", b.Source, dst, err)
 	}
 	if b.ReadOnly {

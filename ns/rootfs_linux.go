@@ -80,7 +80,7 @@ func (kernelFS) OpenTree(p string) (int, bool, error) {
 	return fd, st.Mode&unix.S_IFMT == unix.S_IFDIR, nil
 }
 
-func (kernelFS) MoveMount(fd int, target string) error {
+func (kernelFS) AttachTree(fd int, target string) error {
 	return unix.MoveMount(fd, "", unix.AT_FDCWD, target, unix.MOVE_MOUNT_F_EMPTY_PATH)
 }
 

@@ -58,7 +58,7 @@ func (r *recordFS) MountFlags(string) (uintptr, error) { return r.flagsOf, nil }
 func (r *recordFS) OpenTree(p string) (int, bool, error) {
 	return 10 + len(r.calls), r.dirs[p], r.do("open_tree " + p)
 }
-func (r *recordFS) MoveMount(fd int, target string) error {
+func (r *recordFS) AttachTree(fd int, target string) error {
 	return r.do(fmt.Sprintf("move_mount %d %s", fd, target))
 }
 func (r *recordFS) Close(fd int) error { return r.do(fmt.Sprintf("close %d", fd)) }
