@@ -1,6 +1,7 @@
 package testscript
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -89,12 +90,22 @@ func (n netnsM) Run() int { return nettest.Run(n.m) }
 
 // cmdFetch GETs a URL from the host and writes the body to stdout; it
 // tries again for a while if nothing listens yet (a container starting
-// in the background): fetch URL.
+// in the background): fetch [-in NETNS] URL. With -in, the connection is
+// made in the network namespace NETNS (a /proc/PID/ns/net: $REMOTE).
 func cmdFetch(s *ts.TestScript, neg bool, args []string) {
+	var in string
+	if len(args) == 3 && args[0] == "-in" {
+		in, args = args[1], args[2:]
+	}
 	if len(args) != 1 {
-		s.Fatalf("usage: fetch URL")
+		s.Fatalf("usage: fetch [-in NETNS] URL")
 	}
 	c := http.Client{Timeout: 5 * time.Second}
+	if in != "" {
+		c.Transport = &http.Transport{DisableKeepAlives: true, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return dialIn(in, network, addr)
+		}}
+	}
 	var body []byte
 	var err error
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {

@@ -3,7 +3,9 @@
 package testscript
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"os"
 
 	ts "github.com/rogpeppe/go-internal/testscript"
@@ -22,6 +24,10 @@ func testRamdisk() string { return "" }
 func watchLeaks(*ts.Env) error { return nil }
 
 func waitCleaners(string) {}
+
+func cmdRemotehost(s *ts.TestScript, _ bool, _ []string) { s.Fatalf("remotehost: needs Linux") }
+
+func dialIn(ns, network, addr string) (net.Conn, error) { return nil, errors.New("needs Linux") }
 
 func cmdHostns(s *ts.TestScript, _ bool, _ []string)      { s.Fatalf("hostns: needs Linux") }
 func cmdSysvshm(s *ts.TestScript, _ bool, _ []string)     { s.Fatalf("sysvshm: needs Linux") }

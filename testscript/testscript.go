@@ -74,6 +74,7 @@ func params(dir, workRoot string) ts.Params {
 			"registry":    cmdRegistry,
 			"fetch":       cmdFetch,
 			"netstate":    cmdNetstate,
+			"remotehost":  cmdRemotehost,
 		},
 	}
 }
