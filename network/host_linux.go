@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minidocker/minidocker/internal/phase"
 	"github.com/minidocker/minidocker/network/netlink"
 )
 
@@ -195,6 +196,7 @@ func hostPrefixes(c *netlink.Conn) ([]usedPrefix, error) {
 // the gateway address, up, route_localnet so that 127.0.0.1 can be
 // translated to a container, ip_forward on, and the network's rules.
 func (h *linuxHost) makeBridge(c *netlink.Conn, n *Network, mine owner) (err error) {
+	defer phase.Mark("network: bridge up")
 	if err := c.AddBridge(n.Bridge, mine.String()); err != nil {
 		return fmt.Errorf("network %s: %w", n.Name, err)
 	}
@@ -216,9 +218,11 @@ func (h *linuxHost) makeBridge(c *netlink.Conn, n *Network, mine owner) (err err
 			return fmt.Errorf("network %s: %w", n.Name, err)
 		}
 	}
+	phase.Mark("network: bridge made")
 	if err := h.rules(n, nil); err != nil {
 		return err
 	}
+	phase.Mark("network: bridge rules")
 	if !h.cfg.ipForward() {
 		return nil
 	}
@@ -272,9 +276,12 @@ func (h *linuxHost) downBridge(n *Network) error {
 		if o, ok := parseOwner(l.Alias); !ok || o.id != n.ID || o.root != h.root {
 			return nil // not ours (any more): leave it
 		}
+		phase.Mark("network: bridge going")
 		if err := h.dropTable(n.Bridge); err != nil {
 			return err
 		}
+		phase.Mark("network: bridge rules dropped")
+		defer phase.Mark("network: bridge removed")
 		return h.removeBridge(c, n.Bridge)
 	})
 }
@@ -376,6 +383,7 @@ func (h *linuxHost) attach(n *Network, ep *Endpoint, sb *Sandbox, primary bool) 
 			return fmt.Errorf("attach to network %s: %w", n.Name, err)
 		}
 	}
+	phase.Mark("network: veth made")
 	in, err := netlink.DialNetns(ns.Name())
 	if err != nil {
 		return err
@@ -396,6 +404,7 @@ func (h *linuxHost) attach(n *Network, ep *Endpoint, sb *Sandbox, primary bool) 
 			return fmt.Errorf("attach to network %s, in the container: %w", n.Name, err)
 		}
 	}
+	phase.Mark("network: eth0 configured")
 	return nil
 }
 
