@@ -303,6 +303,9 @@ func (m *Manager) Prepare(spec SandboxSpec) (*Sandbox, error) {
 	if spec.ContainerID == "" || spec.Dir == "" {
 		return nil, errors.New("prepare network: a container needs an ID and a directory")
 	}
+	if err := checkNames(append([]string{spec.Name}, spec.Aliases...)); err != nil {
+		return nil, err
+	}
 	for _, h := range spec.ExtraHosts {
 		if err := ParseAddHost(h); err != nil {
 			return nil, err
@@ -618,6 +621,9 @@ func (m *Manager) applyRules(s *state, changed *Sandbox) error {
 // Connect puts a container on one more network: an address, and, if it
 // runs, an interface (eth1, ...), no default route.
 func (m *Manager) Connect(netRef, container string, aliases []string, ip netip.Addr) error {
+	if err := checkNames(aliases); err != nil {
+		return err
+	}
 	return m.update(func(s *state) error {
 		sb, err := lookupSandbox(s, container)
 		if err != nil {
@@ -816,6 +822,17 @@ func (m *Manager) refreshPeers(s *state, changed *Sandbox) {
 			}
 		}
 	}
+}
+
+// checkNames refuses a container name or alias that could not be a line
+// of /etc/hosts ("" is no name).
+func checkNames(names []string) error {
+	for _, n := range names {
+		if n != "" && !validName.MatchString(n) {
+			return fmt.Errorf("name or alias %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed: %w", n, ErrBadSpec)
+		}
+	}
+	return nil
 }
 
 // dedupe drops repeated names, keeping the first of each.

@@ -475,3 +475,16 @@ func TestRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestNamesChecked(t *testing.T) {
+	h := newFakeHost()
+	m, root := newManager(t, h)
+	s := spec(root, "6666dddd", "web")
+	s.Aliases = []string{"ok", "evil\n10.0.0.1 bank"}
+	if _, err := m.Prepare(s); !errors.Is(err, ErrBadSpec) {
+		t.Errorf("an alias with a newline: %v, want ErrBadSpec", err)
+	}
+	if err := m.Connect("bridge", "web", []string{"a b"}, netip.Addr{}); !errors.Is(err, ErrBadSpec) {
+		t.Errorf("connect with an alias with a space: %v, want ErrBadSpec", err)
+	}
+}
