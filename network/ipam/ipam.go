@@ -2,8 +2,8 @@
 // holds which, in a file of its own, so that no two containers get the
 // same address: not when they start at the same moment (the file is
 // locked for each change), and not after the engine restarts (it is on
-// disk). It is what libnetwork's default IPAM driver does with its
-// bitmaps in the daemon's store.
+// disk). It is what libnetwork's default IPAM driver does with a
+// bitmap per subnet.
 package ipam
 
 import (
