@@ -230,7 +230,13 @@ func (h *linuxHost) makeBridge(c *netlink.Conn, n *Network, mine owner) (err err
 	if err != nil || was != "0" {
 		return err // on already, by the host or another minidocker bridge: not ours to put back
 	}
+	// Forwarding for the bridges only: the host must not start routing
+	// between its other interfaces because a container runs.
+	if err := nft(forwardGuard); err != nil {
+		return err
+	}
 	if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
+		nft(dropForwardGuard)
 		return err
 	}
 	mine.restore = was
@@ -315,6 +321,9 @@ func (h *linuxHost) removeBridge(c *netlink.Conn, name string) error {
 		}
 		if heir == "" {
 			if err := writeSysctl("net/ipv4/ip_forward", o.restore); err != nil {
+				return err
+			}
+			if err := nft(dropForwardGuard); err != nil {
 				return err
 			}
 		}

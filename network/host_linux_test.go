@@ -112,25 +112,29 @@ func fetch(url string) (string, error) {
 }
 
 // remoteMachine is another machine on the host's network: a namespace
-// joined to the stand-in host by a veth pair, 198.51.100.2 there and
-// 198.51.100.1 (an address of the host's own) here.
-func remoteMachine(t *testing.T) *container {
+// joined to the stand-in host by a veth pair, remote's address there and
+// host's (an address of the host's own) on link here, its default route
+// via the host.
+func remoteMachine(t *testing.T, link, host, remote string) *container {
 	t.Helper()
-	remote := startContainer(t, "sleep", "300")
-	run(t, "ip", "link", "add", "uplink0", "type", "veth", "peer", "name", "remote0")
-	t.Cleanup(func() { exec.Command("ip", "link", "del", "uplink0").Run() })
-	run(t, "ip", "addr", "add", "198.51.100.1/24", "dev", "uplink0")
-	run(t, "ip", "link", "set", "uplink0", "up")
-	run(t, "ip", "link", "set", "remote0", "netns", strconv.Itoa(remote.proc.Pid))
+	m := startContainer(t, "sleep", "300")
+	run(t, "ip", "link", "add", link, "type", "veth", "peer", "name", "remote0")
+	t.Cleanup(func() { exec.Command("ip", "link", "del", link).Run() })
+	run(t, "sysctl", "-q", "-w", "net.ipv6.conf."+link+".disable_ipv6=1")
+	run(t, "ip", "addr", "add", host, "dev", link)
+	run(t, "ip", "link", "set", link, "up")
+	run(t, "ip", "link", "set", "remote0", "netns", strconv.Itoa(m.proc.Pid))
+	gw, _, _ := strings.Cut(host, "/")
 	for _, args := range [][]string{
-		{"ip", "addr", "add", "198.51.100.2/24", "dev", "remote0"},
+		{"ip", "addr", "add", remote, "dev", "remote0"},
 		{"ip", "link", "set", "remote0", "up"},
+		{"ip", "route", "add", "default", "via", gw},
 	} {
-		if out, err := remote.in(t, args...); err != nil {
+		if out, err := m.in(t, args...); err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
 	}
-	return remote
+	return m
 }
 
 // TestPublishedPort is `docker run -d -p 8080:80 httpd` on the stand-in
@@ -141,7 +145,8 @@ func remoteMachine(t *testing.T) *container {
 func TestPublishedPort(t *testing.T) {
 	nettest.NeedRoot(t)
 	nettest.Unchanged(t)
-	remote := remoteMachine(t)
+	remote := remoteMachine(t, "uplink0", "198.51.100.1/24", "198.51.100.2/24")
+	other := remoteMachine(t, "uplink1", "203.0.113.1/24", "203.0.113.2/24")
 	www := t.TempDir()
 	if err := os.WriteFile(filepath.Join(www, "index.html"), []byte("hello from the container\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -182,6 +187,14 @@ func TestPublishedPort(t *testing.T) {
 	}
 	if out, err := remote.fetch(t, "198.51.100.1:8080"); err != nil || out != "hello from the container\n" {
 		t.Errorf("GET http://198.51.100.1:8080/ from another machine: %q, %v", out, err)
+	}
+	// The host routes for its bridges only: not between the two other
+	// machines, though ip_forward is on now (docker's FORWARD policy DROP).
+	if out, err := remote.in(t, "busybox", "ping", "-c", "1", "-W", "1", "203.0.113.2"); err == nil {
+		t.Errorf("with a bridge up, the host routes between its other interfaces:\n%s", out)
+	}
+	if out, err := other.in(t, "busybox", "ping", "-c", "1", "-W", "1", "198.51.100.1"); err != nil {
+		t.Errorf("the other machine cannot reach the host itself: %v\n%s", err, out)
 	}
 	// A second container, the client: it reaches the first by address,
 	// and through the published port, the host's address (hairpin).

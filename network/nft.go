@@ -71,3 +71,22 @@ func dropTable(bridge string) string {
 	t := tableName(bridge)
 	return fmt.Sprintf("table ip %s\ndelete table ip %s\n", t, t)
 }
+
+// forwardGuard is the table that keeps a host minidocker turned
+// ip_forward on for a router of its bridges only: forwarded packets that
+// neither come from nor go to one of them (group 28004) are dropped, as
+// docker's FORWARD policy DROP does. It exists while the ip_forward
+// memory does (see removeBridge).
+var forwardGuard = fmt.Sprintf(`table ip minidocker-forward
+delete table ip minidocker-forward
+table ip minidocker-forward {
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		iifgroup %#[1]x accept
+		oifgroup %#[1]x accept
+		drop
+	}
+}
+`, bridgeGroup)
+
+const dropForwardGuard = "table ip minidocker-forward\ndelete table ip minidocker-forward\n"
