@@ -76,7 +76,7 @@ update:
 
 # The peers the side-by-side comparisons run against (Debian packages).
 bench-deps:
-	@missing=""; for t in runc:runc crun:crun dockerd:docker.io; do \
+	@missing=""; for t in runc:runc crun:crun dockerd:docker.io containerd:containerd; do \
 		command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -87,16 +87,14 @@ bench-deps:
 	fi
 
 # Micro benchmarks, then the side-by-side comparisons (go run ./bench),
-# which write docs/bench/RESULTS.md, NAME.json and NAME.svg.
+# which write docs/bench/RESULTS.md, MONITOR.md, NAME.json and NAME.svg.
 bench: deps bench-deps build
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
 	$(GO) run ./bench
 
-# The chapters' busybox rootfs (until images exist), and a container on it.
+# The main job: a busybox image served from a local registry, pulled and run (cmd/demo).
 demo: deps build
-	rm -rf $(DEMO)
-	$(GO) run ./cmd/mkrootfs $(DEMO)
-	./$(BIN) run --rootfs $(DEMO) sh -c 'echo "hostname: $$(hostname)"; echo "PID of this shell: $$$$"; ps; echo "/ holds:"; ls /'
+	$(GO) run ./cmd/demo -minidocker $(BIN) -rootfs $(DEMO)
 
 # A shell in the VM tier's guest: pure cgroup v2 with every controller,
 # minidocker in /bin and a busybox rootfs in /rootfs.

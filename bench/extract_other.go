@@ -19,3 +19,7 @@ func benchLayers(bin, outDir string, runs, warm int) error {
 func benchPull(bin, cacheDir, outDir string, runs, warm int) error {
 	return errors.New("needs Linux")
 }
+
+func benchMonitor(outDir, bin string) error {
+	return errors.New("needs Linux")
+}

@@ -7,6 +7,7 @@
 //	go run ./bench startup    # run /bin/true against runc, crun, docker and unshare
 //	go run ./bench layers     # run /bin/true on 1 to 128 layers, overlay and vfs
 //	go run ./bench pull       # pull a 5-layer image against ctr, docker, skopeo + umoci
+//	go run ./bench monitor    # a detached container's monitor's memory (PSS), against containerd's shim
 package main
 
 import (
@@ -25,19 +26,24 @@ func main() {
 	bin := flag.String("minidocker", "bin/minidocker", "the minidocker binary the startup comparison runs")
 	flag.StringVar(&only, "only", "", "run only the contenders whose names match this regexp")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract] [startup] [layers] [pull]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract] [startup] [layers] [pull] [monitor]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	what := flag.Args()
 	if len(what) == 0 {
-		what = []string{"extract", "startup", "layers", "pull"}
+		what = []string{"extract", "startup", "layers", "pull", "monitor"}
 	}
 	for _, w := range what {
 		switch w {
 		case "extract":
 			if err := benchExtract(*cache, *out, *runs, *warm); err != nil {
 				fmt.Fprintln(os.Stderr, "bench extract:", err)
+				os.Exit(1)
+			}
+		case "monitor":
+			if err := benchMonitor(*out, *bin); err != nil {
+				fmt.Fprintln(os.Stderr, "bench monitor:", err)
 				os.Exit(1)
 			}
 		case "startup":

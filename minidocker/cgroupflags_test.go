@@ -11,7 +11,7 @@ import (
 
 func TestCgroupFlags(t *testing.T) {
 	var o runOptions
-	rest, err := o.flags().Parse([]string{"-m", "32m", "--memory-swap=-1", "--memory-reservation", "16M", "--cpus", "1.5",
+	rest, err := o.flags("run").Parse([]string{"-m", "32m", "--memory-swap=-1", "--memory-reservation", "16M", "--cpus", "1.5",
 		"-c", "512", "--cpuset-cpus", "0", "--pids-limit", "10", "--cgroup-parent", "/x", "--rootfs", "r", "true"})
 	if err != nil || !cmp.Equal(rest, []string{"true"}) {
 		t.Fatalf("Parse = %q, %v", rest, err)
@@ -42,7 +42,7 @@ func TestCgroupFlagErrors(t *testing.T) {
 		{[]string{"-m", "64m", "--memory-reservation", "128m"}, "can not be less than memory reservation"},
 	} {
 		var o runOptions
-		if _, err := o.flags().Parse(append(tc.args, "--rootfs", "r", "true")); err != nil {
+		if _, err := o.flags("run").Parse(append(tc.args, "--rootfs", "r", "true")); err != nil {
 			t.Fatal(err)
 		}
 		_, err := o.cgroup.resources()

@@ -1,4 +1,6 @@
-// Package minidocker is the engine and its command line.
+// Package minidocker is the engine's command line: docker's commands,
+// flags, output and exit codes, on the engine (package engine) called
+// in-process.
 package minidocker
 
 import (
@@ -7,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/minidocker/minidocker/engine"
 	"github.com/minidocker/minidocker/ns"
 
 	"github.com/minidocker/minidocker/internal/phase"
@@ -21,10 +24,16 @@ func Main(args []string) int {
 		return ns.Init() // the container's first process; see ns.Start
 	}
 	if len(args) > 1 && args[1] == "cgroup-cleanup" {
-		return cgroupCleanup(args[2:], os.Stdin) // see startCleaner
+		return engine.CgroupCleanup(args[2:], os.Stdin) // see engine.startCleaner
 	}
-	if len(args) > 1 && args[1] == "network-cleanup" {
-		return networkCleanup(args[2:], os.Stdin) // see startNetworkCleaner
+	if len(args) > 1 && args[1] == "exec-init" {
+		return ns.ExecInit() // a process joining a container; see ns.Join
+	}
+	if len(args) > 1 && args[1] == "monitor" {
+		return engine.Monitor(args[2:]) // a detached container's; see engine.Start
+	}
+	if len(args) > 1 && args[1] == "monitor-watch" {
+		return engine.MonitorWatch(args[2:]) // the monitor again, lighter; see engine.Monitor
 	}
 	return run(args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
@@ -37,20 +46,38 @@ Options:
   -D, --debug   Print debug output: every registry HTTP exchange (no secrets)
 
 Commands:
+  create      Create a new container
+  exec        Execute a command in a running container
   images      List images
   import      Import the contents from a tarball to create a filesystem image
+  inspect     Return low-level information on containers and volumes
+  kill        Kill one or more running containers
+  load        Load an image from a tar archive or STDIN
   login       Log in to a registry
   logout      Log out from a registry
+  logs        Fetch the logs of a container
   network     Manage networks
+  pause       Pause all processes within one or more containers
   port        List port mappings or a specific mapping for the container
+  ps          List containers
   pull        Download an image from a registry
   push        Upload an image to a registry
+  restart     Restart one or more containers
+  rm          Remove one or more containers
   rmi         Remove one or more images
-  run         Run a command in a new container
+  run         Create and run a new container
+  save        Save one or more images to a tar archive (streamed to STDOUT by default)
   snapshots   Work with the snapshot store (layers), as 'ctr snapshots'
+  start       Start one or more stopped containers
   stats       Display a live stream of container(s) resource usage statistics
+  stop        Stop one or more running containers
+  system      Manage minidocker (df, prune)
   tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+  top         Display the running processes of a container
+  unpause     Unpause all processes within one or more containers
   version     Show the minidocker version
+  volume      Manage volumes
+  wait        Block until one or more containers stop, then print their exit codes
 
 Run 'minidocker COMMAND --help' for more information on a command.
 `
@@ -73,13 +100,13 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 	}
 	switch args[0] {
 	case "run":
-		return runCommand(args[1:], stdin, stdout, stderr)
+		return runCommand(g, args[1:], stdin, stdout, stderr)
 	case "snapshots":
 		return snapshotsCommand(args[1:], stdout, stderr)
 	case "network":
-		return networkCommand(args[1:], stdout, stderr)
+		return networkCommand(args[1:], stdin, stdout, stderr)
 	case "port":
-		return portCommand(args[1:], stdout, stderr)
+		return portCommand(args[1:], stdin, stdout, stderr)
 	case "stats":
 		return statsCommand(args[1:], stdout, stderr)
 	case "pull":
@@ -98,6 +125,42 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 		return loginCommand(g, args[1:], stdin, stdout, stderr)
 	case "logout":
 		return logoutCommand(g, args[1:], stdout, stderr)
+	case "system":
+		return systemCommand(g, args[1:], stdin, stdout, stderr)
+	case "save":
+		return saveCommand(g, args[1:], stdout, stderr)
+	case "load":
+		return loadCommand(g, args[1:], stdin, stdout, stderr)
+	case "create":
+		return createCommand(g, args[1:], stdin, stdout, stderr)
+	case "start":
+		return startCommand(args[1:], stdin, stdout, stderr)
+	case "stop":
+		return stopCommand(args[1:], stdin, stdout, stderr)
+	case "kill":
+		return killCommand(args[1:], stdin, stdout, stderr)
+	case "restart":
+		return restartCommand(args[1:], stdin, stdout, stderr)
+	case "pause":
+		return pauseCommand(args[1:], stdin, stdout, stderr)
+	case "unpause":
+		return unpauseCommand(args[1:], stdin, stdout, stderr)
+	case "rm":
+		return rmCommand(args[1:], stdin, stdout, stderr)
+	case "wait":
+		return waitCommand(args[1:], stdin, stdout, stderr)
+	case "ps":
+		return psCommand(args[1:], stdin, stdout, stderr)
+	case "logs":
+		return logsCommand(args[1:], stdin, stdout, stderr)
+	case "inspect":
+		return inspectCommand(args[1:], stdin, stdout, stderr)
+	case "top":
+		return topCommand(args[1:], stdin, stdout, stderr)
+	case "exec":
+		return execCommand(args[1:], stdin, stdout, stderr)
+	case "volume":
+		return volumeCommand(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "minidocker version %s\n", Version)
 		return 0

@@ -1,11 +1,12 @@
 package minidocker
 
 import (
+	"context"
 	"os"
 	"os/signal"
 	"syscall"
 
-	"github.com/minidocker/minidocker/ns"
+	"github.com/minidocker/minidocker/engine"
 	"golang.org/x/sys/unix"
 
 	"github.com/minidocker/minidocker/internal/phase"
@@ -15,52 +16,39 @@ import (
 // `docker run --sig-proxy` does.
 var proxied = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2}
 
-// runContainer starts the container, attaches it to the terminal or the
-// given streams, forwards signals and returns its exit code.
-func runContainer(cfg *ns.Config, interactive bool, stdin, stdout, stderr *os.File) (int, error) {
-	stdio := ns.Stdio{Stdin: stdin, Stdout: stdout, Stderr: stderr}
-	if !interactive || cfg.Tty {
-		// Without -i the container reads nothing, as with docker; with -t
-		// its stdin is the terminal and we copy to it.
-		devnull, err := os.Open(os.DevNull)
-		if err != nil {
-			return 0, err
-		}
-		defer devnull.Close()
-		stdio.Stdin = devnull
-	}
-	if cfg.Tty {
-		cfg.ConsoleSize = consoleSize(stdout, stdin)
+// runContainer starts the container attached to our streams or our
+// terminal (this process is its monitor: it logs the output as it copies
+// it), forwards signals and returns its exit code.
+func runContainer(e *engine.Engine, c *engine.Container, interactive bool, stdin, stdout, stderr *os.File) (int, error) {
+	a := engine.Attach{Stdout: stdout, Stderr: stderr}
+	if interactive {
+		// Without -i the container reads nothing, as with docker.
+		a.Stdin = stdin
 	}
 	// Catch signals before the container exists, so none is lost.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, proxied...)
 	defer signal.Stop(sigs)
 
-	p, err := ns.Start(cfg, stdio)
+	ss, err := e.StartAttached(context.Background(), c, a)
 	if err != nil {
 		return 0, err
 	}
 	phase.Mark("cli: command started")
-	defer p.Close()
 	go func() {
 		for sig := range sigs {
-			p.Signal(sig.(syscall.Signal))
+			ss.Signal(sig.(syscall.Signal))
 		}
 	}()
 	var detach func()
-	if cfg.Tty {
-		var in *os.File
-		if interactive {
-			in = stdin
-		}
-		if detach, err = attachTerminal(p.Pty, in, stdout); err != nil {
-			p.Signal(unix.SIGKILL)
-			p.Wait()
+	if c.Tty {
+		if detach, err = attachTerminal(ss.Pty, a.Stdin, stdout); err != nil {
+			ss.Signal(unix.SIGKILL)
+			ss.Wait()
 			return 0, err
 		}
 	}
-	code, err := p.Wait()
+	code, err := ss.Wait()
 	if detach != nil {
 		detach()
 	}

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"os"
 
-	"github.com/minidocker/minidocker/ns"
+	"github.com/minidocker/minidocker/engine"
 )
 
-func runContainer(cfg *ns.Config, interactive bool, stdin, stdout, stderr *os.File) (int, error) {
+func runContainer(e *engine.Engine, c *engine.Container, interactive bool, stdin, stdout, stderr *os.File) (int, error) {
 	return 0, errors.New("containers need Linux namespaces: run minidocker in a Linux VM")
 }

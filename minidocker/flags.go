@@ -41,6 +41,13 @@ func (fs *flagSet) String(p *string, long, short, arg, usage string) {
 		set: func(v string) error { *p = v; return nil }})
 }
 
+// Func is a string flag that also records whether it was given (docker's
+// --entrypoint "" differs from no --entrypoint).
+func (fs *flagSet) Func(p *string, set *bool, long, short, arg, usage string) {
+	fs.flags = append(fs.flags, &flagDef{long: long, short: short, arg: arg, usage: usage,
+		set: func(v string) error { *p, *set = v, true; return nil }})
+}
+
 func (fs *flagSet) List(p *[]string, long, short, arg, usage string) {
 	fs.flags = append(fs.flags, &flagDef{long: long, short: short, arg: arg, usage: usage,
 		set: func(v string) error { *p = append(*p, v); return nil }})

@@ -246,7 +246,7 @@ func rmiCommand(g globals, args []string, stdout, stderr io.Writer) int {
 	}
 	code = 0
 	for _, name := range rest {
-		r, err := s.Remove(context.Background(), name, images.RemoveOptions{Force: force})
+		r, err := s.Remove(context.Background(), name, images.RemoveOptions{Force: force, InUse: inUse(c.storage, stderr)})
 		if err != nil {
 			code = failed(stderr, err)
 			continue

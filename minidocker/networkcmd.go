@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/minidocker/minidocker/engine"
 	"github.com/minidocker/minidocker/network"
 )
 
@@ -25,16 +26,23 @@ Commands:
   disconnect  Disconnect a container from a network
   inspect     Display detailed information on one or more networks
   ls          List networks
+  prune       Remove all unused networks
   rm          Remove one or more networks
 
 Options:
 %s`
 
+// usageError is a network command used wrongly (a flag, the arguments):
+// exit 125, where an error from the engine is 1, as docker's.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
 // networkCommand is `minidocker network`, docker's.
-func networkCommand(args []string, stdout, stderr *os.File) int {
-	var root string
+func networkCommand(args []string, stdin, stdout, stderr *os.File) int {
+	var storage storageOptions
 	fs := &flagSet{cmd: "network"}
-	fs.String(&root, "root", "", "DIR", "State directory (default /var/lib/minidocker)")
+	storage.rootFlag(fs)
 	rest, err := fs.Parse(args)
 	if errors.Is(err, errHelp) || err == nil && len(rest) == 0 {
 		fmt.Fprintf(stdout, networkUsage, fs.Usage())
@@ -47,9 +55,9 @@ func networkCommand(args []string, stdout, stderr *os.File) int {
 		return fail(stderr, fmt.Errorf("%v (see 'minidocker network --help')", err))
 	}
 	sub, rest := rest[0], rest[1:]
-	cmds := map[string]func(*network.Manager, []string, io.Writer) error{
+	cmds := map[string]func(*engine.Engine, *network.Manager, []string, io.Reader, io.Writer) error{
 		"create": networkCreate, "ls": networkLs, "inspect": networkInspect, "rm": networkRm,
-		"connect": networkConnect, "disconnect": networkDisconnect,
+		"connect": networkConnect, "disconnect": networkDisconnect, "prune": networkPrune,
 	}
 	if sub == "list" {
 		sub = "ls"
@@ -61,37 +69,30 @@ func networkCommand(args []string, stdout, stderr *os.File) int {
 	if !ok {
 		return fail(stderr, fmt.Errorf("%q is not a network command (see 'minidocker network --help')", sub))
 	}
-	m, err := openNetworks(root)
+	e, err := storage.open(stderr)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	m, err := e.Networks()
 	if err != nil {
 		return fail(stderr, err)
 	}
 	w := bufio.NewWriter(stdout)
-	err = cmd(m, rest, w)
+	err = cmd(e, m, rest, stdin, w)
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
-	if err != nil {
+	var ue usageError
+	if errors.As(err, &ue) {
 		return fail(stderr, err)
+	}
+	if err != nil {
+		return failed(stderr, err) // an error from the engine: docker's 1
 	}
 	return 0
 }
 
-// openNetworks opens the network layer of root (the default if empty).
-func openNetworks(root string) (*network.Manager, error) {
-	if root == "" {
-		root = defaultRoot()
-	}
-	cfg, err := network.LoadConfig(configFile())
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Bridge == "" && root == builtinRoot {
-		cfg.Bridge = "minidocker0"
-	}
-	return network.Open(root, cfg)
-}
-
-func networkCreate(m *network.Manager, args []string, w io.Writer) error {
+func networkCreate(_ *engine.Engine, m *network.Manager, args []string, _ io.Reader, w io.Writer) error {
 	var driver, subnet, gateway string
 	var opts []string
 	fs := &flagSet{cmd: "network create"}
@@ -100,6 +101,9 @@ func networkCreate(m *network.Manager, args []string, w io.Writer) error {
 	fs.List(&opts, "opt", "o", "map", "Set driver specific options (com.docker.network.bridge.name=NAME)")
 	fs.String(&subnet, "subnet", "", "string", "Subnet in CIDR format that represents a network segment")
 	rest, err := fs.Parse(args)
+	if err != nil && !errors.Is(err, errHelp) {
+		return usageError{err}
+	}
 	if errors.Is(err, errHelp) {
 		fmt.Fprintf(w, "Usage:  minidocker network create [OPTIONS] NETWORK\n\nCreate a network\n\nOptions:\n%s", fs.Usage())
 		return nil
@@ -108,7 +112,7 @@ func networkCreate(m *network.Manager, args []string, w io.Writer) error {
 		return err
 	}
 	if len(rest) != 1 {
-		return errors.New(`"network create" requires exactly 1 argument: the network's name`)
+		return usageError{errors.New(`"network create" requires exactly 1 argument: the network's name`)}
 	}
 	o := network.CreateOptions{Driver: driver, Options: map[string]string{}}
 	if subnet != "" {
@@ -136,13 +140,13 @@ func networkCreate(m *network.Manager, args []string, w io.Writer) error {
 	return nil
 }
 
-func networkLs(m *network.Manager, args []string, w io.Writer) error {
+func networkLs(_ *engine.Engine, m *network.Manager, args []string, _ io.Reader, w io.Writer) error {
 	var quiet, noTrunc bool
 	fs := &flagSet{cmd: "network ls"}
 	fs.Bool(&noTrunc, "no-trunc", "", "Do not truncate the output")
 	fs.Bool(&quiet, "quiet", "q", "Only display network IDs")
 	if _, err := fs.Parse(args); err != nil {
-		return err
+		return usageError{err}
 	}
 	nets, err := m.Networks()
 	if err != nil {
@@ -193,9 +197,9 @@ type inspectedContainer struct {
 	IPv6Address string `json:"IPv6Address"`
 }
 
-func networkInspect(m *network.Manager, args []string, w io.Writer) error {
+func networkInspect(_ *engine.Engine, m *network.Manager, args []string, _ io.Reader, w io.Writer) error {
 	if len(args) == 0 {
-		return errors.New(`"network inspect" requires at least 1 argument: a network's name or ID`)
+		return usageError{errors.New(`"network inspect" requires at least 1 argument: a network's name or ID`)}
 	}
 	sbs, err := m.Sandboxes()
 	if err != nil {
@@ -233,9 +237,9 @@ func networkInspect(m *network.Manager, args []string, w io.Writer) error {
 	return err
 }
 
-func networkRm(m *network.Manager, args []string, w io.Writer) error {
+func networkRm(_ *engine.Engine, m *network.Manager, args []string, _ io.Reader, w io.Writer) error {
 	if len(args) == 0 {
-		return errors.New(`"network rm" requires at least 1 argument: a network's name or ID`)
+		return usageError{errors.New(`"network rm" requires at least 1 argument: a network's name or ID`)}
 	}
 	var errs []error
 	for _, ref := range args {
@@ -248,67 +252,90 @@ func networkRm(m *network.Manager, args []string, w io.Writer) error {
 	return errors.Join(errs...)
 }
 
-func networkConnect(m *network.Manager, args []string, w io.Writer) error {
-	var aliases []string
+func networkConnect(e *engine.Engine, _ *network.Manager, args []string, _ io.Reader, w io.Writer) error {
+	var o engine.EndpointOptions
 	var ip string
 	fs := &flagSet{cmd: "network connect"}
-	fs.List(&aliases, "alias", "", "strings", "Add network-scoped alias for the container")
+	fs.List(&o.Aliases, "alias", "", "strings", "Add network-scoped alias for the container")
 	fs.String(&ip, "ip", "", "string", "IPv4 address (e.g., 172.30.100.104)")
 	rest, err := fs.Parse(args)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	if len(rest) != 2 {
-		return errors.New(`"network connect" requires exactly 2 arguments: NETWORK CONTAINER`)
+		return usageError{errors.New(`"network connect" requires exactly 2 arguments: NETWORK CONTAINER`)}
 	}
-	var addr netip.Addr
 	if ip != "" {
-		if addr, err = netip.ParseAddr(ip); err != nil {
+		if o.IP, err = netip.ParseAddr(ip); err != nil || !o.IP.Is4() {
 			return fmt.Errorf("--ip %s: not an IPv4 address", ip)
 		}
 	}
-	return noSuchContainer(m.Connect(rest[0], rest[1], aliases, addr), rest[1])
-}
-
-func networkDisconnect(m *network.Manager, args []string, w io.Writer) error {
-	if len(args) != 2 {
-		return errors.New(`"network disconnect" requires exactly 2 arguments: NETWORK CONTAINER`)
+	c, err := e.Get(rest[1])
+	if err != nil {
+		return err
 	}
-	return noSuchContainer(m.Disconnect(args[0], args[1]), args[1])
+	return e.Connect(c, rest[0], o)
 }
 
-// noSuchContainer says it as docker does. The network layer knows the
-// containers that run (or, with the engine, exist) on a bridge network.
-func noSuchContainer(err error, ref string) error {
-	if errors.Is(err, network.ErrNoContainer) {
-		return fmt.Errorf("No such container: %s (minidocker knows the containers that run on a bridge network)", ref)
+func networkDisconnect(e *engine.Engine, _ *network.Manager, args []string, _ io.Reader, w io.Writer) error {
+	var force bool
+	fs := &flagSet{cmd: "network disconnect"}
+	fs.Bool(&force, "force", "f", "Force the container to disconnect from a network")
+	rest, err := fs.Parse(args)
+	if err != nil {
+		return usageError{err}
+	}
+	if len(rest) != 2 {
+		return usageError{errors.New(`"network disconnect" requires exactly 2 arguments: NETWORK CONTAINER`)}
+	}
+	c, err := e.Get(rest[1])
+	if err != nil {
+		return err
+	}
+	return e.Disconnect(c, rest[0])
+}
+
+// networkPrune is docker network prune: the user-defined networks no
+// container is on; and, minidocker having no daemon whose end would say
+// so, the default bridge's device and rules, if no container is on it.
+func networkPrune(_ *engine.Engine, m *network.Manager, args []string, stdin io.Reader, w io.Writer) error {
+	var force bool
+	fs := &flagSet{cmd: "network prune"}
+	fs.Bool(&force, "force", "f", "Do not prompt for confirmation")
+	if _, err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if !force {
+		fmt.Fprint(w, "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ")
+		if f, ok := w.(interface{ Flush() error }); ok {
+			f.Flush()
+		}
+		answer, _ := bufio.NewReader(stdin).ReadString('\n')
+		if a := strings.TrimSpace(answer); a != "y" && a != "Y" {
+			fmt.Fprintln(w)
+			return nil
+		}
+	}
+	removed, err := m.Prune()
+	if len(removed) > 0 {
+		fmt.Fprintln(w, "Deleted Networks:")
+		for _, n := range removed {
+			fmt.Fprintln(w, n)
+		}
 	}
 	return err
 }
 
-// portCommand is `minidocker port CONTAINER [PRIVATE_PORT[/PROTO]]`.
-func portCommand(args []string, stdout, stderr *os.File) int {
-	var root string
-	fs := &flagSet{cmd: "port"}
-	fs.String(&root, "root", "", "DIR", "State directory (default /var/lib/minidocker)")
-	rest, err := fs.Parse(args)
-	if errors.Is(err, errHelp) {
-		fmt.Fprintf(stdout, "Usage:  minidocker port CONTAINER [PRIVATE_PORT[/PROTO]]\n\nList port mappings or a specific mapping for the container\n\nOptions:\n%s", fs.Usage())
-		return 0
+// portCommand is `minidocker port CONTAINER [PRIVATE_PORT[/PROTO]]`:
+// the ports a running container publishes.
+func portCommand(args []string, stdin, stdout, stderr *os.File) int {
+	cmd := newCtrCommand("port", "CONTAINER [PRIVATE_PORT[/PROTO]]")
+	rest, code, done := cmd.parse(args, 1, stdout, stderr)
+	if done {
+		return code
 	}
-	if err == nil && (len(rest) < 1 || len(rest) > 2) {
-		err = errors.New(`"port" requires 1 or 2 arguments: CONTAINER [PRIVATE_PORT[/PROTO]]`)
-	}
-	if err != nil {
-		return fail(stderr, err)
-	}
-	m, err := openNetworks(root)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	sb, err := m.Sandbox(rest[0])
-	if err != nil {
-		return fail(stderr, noSuchContainer(err, rest[0]))
+	if len(rest) > 2 {
+		return fail(stderr, errors.New(`"port" requires 1 or 2 arguments: CONTAINER [PRIVATE_PORT[/PROTO]]`))
 	}
 	var want *network.PortBinding
 	if len(rest) == 2 {
@@ -318,8 +345,25 @@ func portCommand(args []string, stdout, stderr *os.File) int {
 		}
 		want = &bs[0]
 	}
+	e, code, ok := cmd.open(stderr)
+	if !ok {
+		return code
+	}
+	c, err := e.Get(rest[0])
+	var sb *network.Sandbox
+	if err == nil {
+		sb, err = e.Sandbox(c)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "minidocker: %v\n", err)
+		return 1
+	}
+	var ports []network.PortBinding
+	if sb != nil && c.Running() {
+		ports = sb.Ports
+	}
 	found := false
-	for _, p := range sb.Ports {
+	for _, p := range ports {
 		if want == nil || p.Port == want.Port && p.Proto == want.Proto {
 			found = true
 			if want != nil { // docker prints the host side only
@@ -331,7 +375,8 @@ func portCommand(args []string, stdout, stderr *os.File) int {
 		}
 	}
 	if want != nil && !found {
-		return fail(stderr, fmt.Errorf("No public port '%d/%s' published for %s", want.Port, want.Proto, rest[0]))
+		fmt.Fprintf(stderr, "minidocker: No public port '%d/%s' published for %s\n", want.Port, want.Proto, rest[0])
+		return 1
 	}
 	return 0
 }

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,9 +25,8 @@ const statsUsage = `Usage:  minidocker stats [OPTIONS] [CONTAINER...]
 
 Display a live stream of container(s) resource usage statistics
 
-Until minidocker has a container store (chapter 08), the running
-containers are the cgroups under /minidocker in the cgroup2 mount, named
-by their ID; NAME is "--".
+The running containers are the cgroups under /minidocker in the cgroup2
+mount, named by their ID, and named as the container store names them.
 
 Options:
 %s`
@@ -42,6 +40,8 @@ func statsCommand(args []string, stdout, stderr io.Writer) int {
 	fs.String(&format, "format", "", "string", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
 	fs.Bool(&noStream, "no-stream", "", "Disable streaming stats and only pull the first result")
 	fs.Bool(&noTrunc, "no-trunc", "", "Do not truncate output")
+	var storage storageOptions
+	storage.rootFlag(fs)
 	names, err := fs.Parse(args)
 	if errors.Is(err, errHelp) {
 		fmt.Fprintf(stdout, statsUsage, fs.Usage())
@@ -58,8 +58,23 @@ func statsCommand(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, fmt.Errorf("stats: %w", err))
 	}
+	// The store names the containers; a name given is found there.
+	nameOf := map[string]string{}
+	if e, err := storage.open(stderr); err == nil {
+		if list, err := e.List(); err == nil {
+			for _, c := range list {
+				nameOf[c.ID] = c.Name
+			}
+		}
+		for i, n := range names {
+			if c, err := e.Get(n); err == nil && c.Name == n {
+				names[i] = c.ID // an ID (or its prefix) is found among the cgroups
+			}
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	out.names = nameOf
 	if err := streamStats(ctx, host, names, out, !noStream, statsInterval, stdout); err != nil {
 		if errors.Is(err, errNoSuchContainer) {
 			fmt.Fprintf(stderr, "minidocker: %v\n", err)
@@ -97,7 +112,11 @@ func streamStats(ctx context.Context, host *cgroup.Host, names []string, out *st
 			if s.err != nil {
 				continue // the container exited meanwhile
 			}
-			rows = append(rows, newStatsRow(cg, prev[cg.Path()], s))
+			r := newStatsRow(cg, prev[cg.Path()], s)
+			if name, ok := out.names[r.ID]; ok {
+				r.Name = name
+			}
+			rows = append(rows, r)
 			prev[cg.Path()] = s
 		}
 		if stream {
@@ -114,7 +133,18 @@ func streamStats(ctx context.Context, host *cgroup.Host, names []string, out *st
 
 const statsInterval = time.Second
 
-var idRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+// isID reports whether s is a container ID: 64 hex digits.
+func isID(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // containers are the cgroups of running containers under /minidocker,
 // all of them or those named (by a prefix of their ID).
@@ -125,7 +155,7 @@ func containers(h *cgroup.Host, names []string) ([]*cgroup.Cgroup, error) {
 	}
 	var running []*cgroup.Cgroup
 	for _, cg := range all {
-		if populated, _ := cg.Populated(); populated && idRE.MatchString(path.Base(cg.Path())) {
+		if populated, _ := cg.Populated(); populated && isID(path.Base(cg.Path())) {
 			running = append(running, cg)
 		}
 	}
@@ -272,6 +302,7 @@ func unitSize(size, base float64, units []string, format string) string {
 // statsFormat is --format: docker's table by default, "json", a Go
 // template, or "table TEMPLATE" (a template with a header line).
 type statsFormat struct {
+	names map[string]string // container ID -> name, from the store
 	tmpl  *template.Template
 	table bool
 	json  bool

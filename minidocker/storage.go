@@ -1,28 +1,48 @@
 package minidocker
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
-	"github.com/minidocker/minidocker/unionfs/mount"
+	"github.com/minidocker/minidocker/engine"
 )
 
-// storageOptions are the flags that build a container's root filesystem
-// from layers instead of one --rootfs directory: read-only layer
-// directories, with the container's writes going into a fresh layer of
-// its own in the state root (dockerd's --data-root, --storage-driver).
+// storageOptions are the flags that say where the engine keeps its state
+// and how a container's root filesystem is made from layers instead of
+// one --rootfs directory: read-only layer directories, with the
+// container's writes going into a fresh layer of its own in the state
+// root (dockerd's --data-root, --storage-driver).
 type storageOptions struct {
 	layers []string
 	root   string
 	driver string
-
-	mounts []mount.Mount // the container's root, once prepared
 }
 
 func (o *storageOptions) flags(fs *flagSet) {
-	fs.List(&o.layers, "layer", "", "DIR", "Add a read-only layer (repeat: the first is the bottom); writes go to a fresh layer on top, removed at exit")
-	fs.String(&o.root, "root", "", "DIR", "State directory for layers and containers (default /var/lib/minidocker)")
+	fs.List(&o.layers, "layer", "", "DIR", "Add a read-only layer (repeat: the first is the bottom); writes go to a fresh layer on top")
+	o.rootFlag(fs)
 	fs.String(&o.driver, "storage-driver", "", "string", "Storage driver: overlay or vfs (default: overlay where it works)")
+}
+
+func (o *storageOptions) rootFlag(fs *flagSet) {
+	fs.String(&o.root, "root", "", "DIR", "State directory for containers, volumes and layers (default /var/lib/minidocker, or $MINIDOCKER_ROOT)")
+}
+
+// open opens the engine at --root.
+func (o *storageOptions) open(stderr io.Writer) (*engine.Engine, error) {
+	root := o.root
+	if root == "" {
+		root = defaultRoot()
+	}
+	netCfg, err := networkConfig(root)
+	if err != nil {
+		return nil, err
+	}
+	return engine.Open(root, engine.WithNetworkConfig(netCfg), engine.WithLogf(func(format string, args ...any) {
+		fmt.Fprintf(stderr, "minidocker: "+format+"\n", args...)
+	}))
 }
 
 // builtinRoot is root's state directory when nothing names another.
@@ -30,7 +50,8 @@ const builtinRoot = "/var/lib/minidocker"
 
 // defaultRoot is docker's /var/lib/docker for minidocker; a user who is
 // not root gets one in their home, as rootless docker does.
-// MINIDOCKER_ROOT names another (the tests give each transcript its own).
+// $MINIDOCKER_ROOT overrides both (the transcripts keep their state in
+// their own work directory).
 func defaultRoot() string {
 	if d := os.Getenv("MINIDOCKER_ROOT"); d != "" {
 		return d

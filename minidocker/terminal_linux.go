@@ -2,7 +2,6 @@ package minidocker
 
 import (
 	"errors"
-	"io"
 	"os"
 	"os/signal"
 
@@ -10,11 +9,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// attachTerminal connects the container's terminal (the pty master) to ours:
-// our terminal goes raw, so every key (^C too) reaches the container's line
-// discipline, and changes of our window size follow to the container's (its
-// first size the init set, from consoleSize). detach waits for the
-// container's last output and puts our terminal back.
+// attachTerminal connects the container's terminal (the pty master) to
+// ours: our terminal goes raw, so every key (^C too) reaches the
+// container's line discipline, and changes of our window size follow to
+// the container's (its first size the init set, from consoleSize). The
+// bytes themselves are copied by the engine, which logs them too. detach
+// puts our terminal back.
 func attachTerminal(master, stdin, stdout *os.File) (detach func(), err error) {
 	restore := func() {}
 	if stdin != nil {
@@ -27,7 +27,9 @@ func attachTerminal(master, stdin, stdout *os.File) (detach func(), err error) {
 	}
 	winch := make(chan os.Signal, 1)
 	signal.Notify(winch, unix.SIGWINCH)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		for range winch {
 			if size := consoleSize(stdout, stdin); size.Rows > 0 {
 				ws := unix.Winsize{Row: size.Rows, Col: size.Cols}
@@ -37,19 +39,10 @@ func attachTerminal(master, stdin, stdout *os.File) (detach func(), err error) {
 	}()
 	// A resize between the init's reading of the size and the Notify above.
 	winch <- unix.SIGWINCH
-	if stdin != nil {
-		go io.Copy(master, stdin)
-	}
-	done := make(chan struct{})
-	go func() {
-		// Ends with EIO once the last process holding the slave is gone.
-		io.Copy(stdout, master)
-		close(done)
-	}()
 	return func() {
-		<-done
 		signal.Stop(winch)
 		close(winch)
+		<-done
 		restore()
 	}, nil
 }

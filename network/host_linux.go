@@ -2,6 +2,7 @@ package network
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -9,8 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -506,10 +509,32 @@ func writeSysctl(name, value string) error {
 // CleanHost removes every device minidocker made for a root at or below
 // dir from this network namespace, bridges with their tables, putting
 // ip_forward back as the last bridge does, and says what it removed. It
-// is for a root that is going away with its state (a test's), where no
-// Open will ever find what its containers left.
-func CleanHost(dir string) ([]string, error) {
-	var removed []string
+// is for a root that is going away with its state (a test's, a
+// benchmark's), where no Prune will ever take its default bridge off and
+// no Open find what its containers left. A veth pair whose container is
+// gone is the kernel's to delete, soon after its namespace: CleanHost
+// waits up to 5 seconds for those first.
+func CleanHost(dir string) ([]Removed, error) {
+	mine := func(l netlink.Link) (owner, bool) {
+		o, ok := parseOwner(l.Alias)
+		return o, ok && (o.root == dir || strings.HasPrefix(o.root, dir+"/"))
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		veths := 0
+		hostLocked(func(c *netlink.Conn) error {
+			links, err := c.Links()
+			for _, l := range links {
+				if _, ok := mine(l); ok && l.Kind == "veth" {
+					veths++
+				}
+			}
+			return err
+		})
+		if veths == 0 {
+			break
+		}
+	}
+	var removed []Removed
 	err := hostLocked(func(c *netlink.Conn) error {
 		links, err := c.Links()
 		if err != nil {
@@ -517,11 +542,11 @@ func CleanHost(dir string) ([]string, error) {
 		}
 		var errs []error
 		for _, l := range links {
-			o, ok := parseOwner(l.Alias)
-			if !ok || o.root != dir && !strings.HasPrefix(o.root, dir+"/") {
+			o, ok := mine(l)
+			if !ok {
 				continue
 			}
-			removed = append(removed, fmt.Sprintf("%s %s (%s)", l.Kind, l.Name, l.Alias))
+			removed = append(removed, Removed{Kind: l.Kind, Name: l.Name, Alias: l.Alias, Default: l.Kind == "bridge" && isDefault(o)})
 			if l.Kind == "bridge" {
 				h := &linuxHost{root: o.root}
 				errs = append(errs, h.dropTable(l.Name), h.removeBridge(c, l.Name))
@@ -534,4 +559,15 @@ func CleanHost(dir string) ([]string, error) {
 		return errors.Join(errs...)
 	})
 	return removed, err
+}
+
+// isDefault reports whether the bridge's owner is its root's default
+// network, by the root's network state.
+func isDefault(o owner) bool {
+	var s state
+	b, err := os.ReadFile(filepath.Join(o.root, "network", stateFile))
+	if err != nil || json.Unmarshal(b, &s) != nil {
+		return false
+	}
+	return slices.ContainsFunc(s.Networks, func(n *Network) bool { return n.ID == o.id && n.Default })
 }

@@ -156,6 +156,7 @@ func TestPublishedPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { m.Prune() }) // the default bridge stays up until then
 	web := startContainer(t, "busybox", "httpd", "-f", "-p", "80", "-h", www)
 	s := spec(root, "1234567890abcdef", "web")
 	s.Publish, _ = ParsePublish("8080:80")
@@ -236,6 +237,7 @@ func TestUserNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { m.Prune() }) // the default bridge stays up until then
 	n, err := m.Create("app", CreateOptions{Subnet: netip.MustParsePrefix("10.77.0.0/24"), Options: map[string]string{BridgeNameOption: "mdapp0"}})
 	if err != nil {
 		t.Fatal(err)
@@ -282,8 +284,9 @@ func TestUserNetwork(t *testing.T) {
 	}
 }
 
-// TestCrashCleanup: the process holding a container is killed; the next
-// Open removes what it left: veth, rules, the default bridge, ip_forward.
+// TestCrashCleanup: the process that started a container is killed, and
+// the container with it; the kernel takes the veth pair with the
+// container's namespace, and the next Open the published port's rules.
 func TestCrashCleanup(t *testing.T) {
 	nettest.NeedRoot(t)
 	nettest.Unchanged(t)
@@ -292,10 +295,10 @@ func TestCrashCleanup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	holder := startContainer(t, "sleep", "300") // stands for `minidocker run`
+	t.Cleanup(func() { m.Prune() })
+	holder := startContainer(t, "sleep", "300") // stands for the monitor
 	c := startContainer(t, "sleep", "300")
 	s := spec(root, "deadbeef00000000", "victim")
-	s.Owner = holder.proc
 	s.Publish, _ = ParsePublish("8081:80")
 	if _, err := m.Prepare(s); err != nil {
 		t.Fatal(err)
@@ -303,19 +306,45 @@ func TestCrashCleanup(t *testing.T) {
 	if err := m.Start("victim", c.proc); err != nil {
 		t.Fatal(err)
 	}
+	// Start made this test its owner; the holder stands in for it.
+	if err := m.update(func(st *state) error {
+		sb, err := lookupSandbox(st, "victim")
+		if err == nil {
+			sb.Owner = holder.proc
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	n := mustDefault(t, m)
-	// The engine process dies, and the container with it (but its
-	// namespace lingers: a veth goes only with its namespace).
-	holder.cmd.Process.Kill()
-	holder.cmd.Wait()
+	// The monitor dies, and the container with it.
+	for _, p := range []*container{holder, c} {
+		p.cmd.Process.Kill()
+		p.cmd.Wait()
+	}
 	if out := run(t, "nft", "list", "table", "ip", tableName(n.Bridge)); !strings.Contains(out, "dport 8081") {
 		t.Fatalf("before the restart, the rules are:\n%s", out)
 	}
 	if _, err := Open(root, Config{}); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("ip", "-o", "link").CombinedOutput(); err != nil || strings.Contains(string(out), "veth") || strings.Contains(string(out), n.Bridge) {
-		t.Errorf("after the restart, links are:\n%s", out)
+	if out := run(t, "nft", "list", "table", "ip", tableName(n.Bridge)); strings.Contains(out, "dport 8081") {
+		t.Errorf("after the restart, the rules are:\n%s", out)
+	}
+	var out []byte
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if out, err = exec.Command("ip", "-o", "link").CombinedOutput(); err != nil || !strings.Contains(string(out), "veth") {
+			break
+		}
+	}
+	if err != nil || strings.Contains(string(out), "veth") || !strings.Contains(string(out), n.Bridge) {
+		t.Errorf("after the restart, links are (want the bridge, no veth):\n%s", out)
+	}
+	if sb, err := m.Sandbox("victim"); err != nil || sb.State != Stopped {
+		t.Errorf("the victim's sandbox: %+v, %v", sb, err)
+	}
+	if err := m.Release("victim"); err != nil { // docker rm
+		t.Error(err)
 	}
 }
 

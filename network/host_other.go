@@ -10,4 +10,4 @@ func Open(root string, cfg Config) (*Manager, error) {
 }
 
 // CleanHost has nothing to clean off Linux.
-func CleanHost(dir string) ([]string, error) { return nil, nil }
+func CleanHost(dir string) ([]Removed, error) { return nil, nil }

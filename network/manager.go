@@ -2,7 +2,6 @@ package network
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -86,18 +84,17 @@ func (m *Manager) predefine(s *state) {
 	}
 }
 
-// reconcile does what the owners of dead containers left undone: their
-// interfaces and published ports go, and ephemeral ones are released.
+// reconcile does what the owners of dead containers left undone (a
+// monitor, or an attached run, killed): their published ports go, and
+// their interfaces if the kernel has not taken them with the namespace.
+// The addresses stay: the engine still has the containers.
 func (m *Manager) reconcile(s *state) error {
 	var errs []error
-	for _, sb := range slices.Clone(s.Sandboxes) {
-		if m.host.alive(sb.Owner) {
+	for _, sb := range s.Sandboxes {
+		if sb.State != Running || m.host.alive(sb.Owner) {
 			continue
 		}
 		errs = append(errs, m.stop(s, sb))
-		if sb.Ephemeral {
-			errs = append(errs, m.release(s, sb))
-		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("clean up after containers whose engine process died: %w", err)
@@ -150,14 +147,26 @@ type CreateOptions struct {
 	Options map[string]string // -o com.docker.network.bridge.name=NAME
 }
 
-var (
-	validName   = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
-	validBridge = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$`)
-)
+// validName is docker's rule for a network's name and a container's or
+// alias's in /etc/hosts, ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$, checked by hand: a
+// regexp compiled at init would cost every minidocker process, a
+// monitor's too, its memory.
+func validName(s string) bool {
+	for i, c := range []byte(s) {
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || c != '_' && c != '.' && c != '-') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// validBridge is a name the kernel takes for a device: at most 15 bytes.
+func validBridge(s string) bool { return len(s) <= 15 && validName(s) }
 
 // Create makes a user-defined bridge network, on the host at once.
 func (m *Manager) Create(name string, o CreateOptions) (*Network, error) {
-	if !validName.MatchString(name) {
+	if !validName(name) {
 		return nil, fmt.Errorf("network name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed: %w", name, ErrBadSpec)
 	}
 	if o.Driver != "" && o.Driver != "bridge" {
@@ -195,7 +204,7 @@ func (m *Manager) Create(name string, o CreateOptions) (*Network, error) {
 		n := &Network{ID: newID(), Name: name, Driver: "bridge", Subnet: o.Subnet, Gateway: o.Gateway, Created: time.Now().UTC()}
 		n.Bridge = "md-" + n.ID[:12]
 		if b := o.Options[BridgeNameOption]; b != "" {
-			if !validBridge.MatchString(b) {
+			if !validBridge(b) {
 				return fmt.Errorf("bridge name %q: at most 15 of [a-zA-Z0-9_.-]: %w", b, ErrBadSpec)
 			}
 			n.Bridge, n.Options = b, map[string]string{BridgeNameOption: b}
@@ -295,10 +304,12 @@ func (m *Manager) pool(n *Network) (*ipam.Pool, error) {
 	return ipam.Open(m.poolPath(n), n.Subnet, n.Gateway)
 }
 
-// Prepare makes a container's sandbox before it starts: its address on
-// its network, its published ports, its /etc files (Files). For a
-// container started again, whose sandbox is stopped, it returns that one:
-// the same addresses and files (Start binds its ports again).
+// Prepare makes a container's sandbox when it is created: its address
+// on its network and its /etc files (Files), on a network brought onto
+// the host if it is not there. Its ports are bound when it starts, as
+// docker binds them. For a container that has a sandbox already (started
+// before, running, or connected to networks since), it returns that one:
+// the same addresses and files.
 func (m *Manager) Prepare(spec SandboxSpec) (*Sandbox, error) {
 	if spec.ContainerID == "" || spec.Dir == "" {
 		return nil, errors.New("prepare network: a container needs an ID and a directory")
@@ -316,27 +327,12 @@ func (m *Manager) Prepare(spec SandboxSpec) (*Sandbox, error) {
 			return nil, fmt.Errorf("--dns %s: not an IP address: %w", d, ErrBadSpec)
 		}
 	}
-	if spec.Owner.zero() {
-		self, err := m.host.self()
-		if err != nil {
-			return nil, err
-		}
-		spec.Owner = self
-	}
 	var out Sandbox
 	err := m.update(func(s *state) error {
 		for _, sb := range s.Sandboxes {
-			if sb.ContainerID == spec.ContainerID && sb.State == Stopped {
-				// Started again (the engine): its addresses and files stay.
-				sb.Owner = spec.Owner
+			if sb.ContainerID == spec.ContainerID {
 				out = *sb
 				return nil
-			}
-			if sb.ContainerID == spec.ContainerID {
-				return fmt.Errorf("prepare network: container %s has a sandbox already, %s", spec.ContainerID, sb.State)
-			}
-			if spec.Name != "" && sb.Name == spec.Name {
-				return fmt.Errorf("the container name %q is in use by container %s: %w", spec.Name, sb.ContainerID, ErrNameInUse)
 			}
 		}
 		n, err := m.attachable(s, spec.Network)
@@ -348,31 +344,21 @@ func (m *Manager) Prepare(spec SandboxSpec) (*Sandbox, error) {
 		}
 		sb := &Sandbox{
 			ContainerID: spec.ContainerID, Name: spec.Name, Hostname: spec.Hostname, Dir: spec.Dir,
-			State: Created, Owner: spec.Owner, Ephemeral: spec.Ephemeral,
-			ExtraHosts: spec.ExtraHosts, DNS: spec.DNS, Publish: spec.Publish,
-		}
-		undo := func() {
-			m.release(s, sb)
+			State: Created, ExtraHosts: spec.ExtraHosts, DNS: spec.DNS, Publish: spec.Publish,
 		}
 		if _, err := m.up(s, n); err != nil {
 			return err
 		}
-		s.Sandboxes = append(s.Sandboxes, sb)
 		ep, err := m.endpoint(n, sb, spec.IP, spec.Aliases, "eth0")
 		if err != nil {
-			undo()
 			return err
 		}
 		sb.Endpoints = []*Endpoint{ep}
-		if sb.Ports, err = m.bindPorts(s, sb.Publish); err != nil {
-			undo()
-			return err
-		}
+		s.Sandboxes = append(s.Sandboxes, sb)
 		if err := m.writeFiles(s, sb); err != nil {
-			undo()
+			m.release(s, sb)
 			return err
 		}
-		m.refreshPeers(s, sb)
 		out = *sb
 		return nil
 	})
@@ -408,12 +394,10 @@ func (m *Manager) endpoint(n *Network, sb *Sandbox, want netip.Addr, aliases []s
 	if err != nil {
 		return nil, fmt.Errorf("network %s: %w", n.Name, err)
 	}
-	sum := sha256.Sum256([]byte(sb.ContainerID + n.ID))
 	a := addr.As4()
 	return &Endpoint{
 		NetworkID: n.ID, NetworkName: n.Name, IfName: ifname,
-		HostVeth: "veth" + hex.EncodeToString(sum[:])[:7],
-		Addr:     netip.PrefixFrom(addr, n.Subnet.Bits()), Gateway: n.Gateway,
+		Addr: netip.PrefixFrom(addr, n.Subnet.Bits()), Gateway: n.Gateway,
 		// docker's MAC: 02:42 and the address, so it is unique on the bridge.
 		MAC:     net.HardwareAddr{0x02, 0x42, a[0], a[1], a[2], a[3]}.String(),
 		Aliases: aliases,
@@ -466,34 +450,44 @@ func (m *Manager) bindPorts(s *state, want []PortBinding) ([]PortBinding, error)
 	return out, nil
 }
 
-// Start gives the running container its interfaces and publishes its ports.
+// Start gives the running container its interfaces and publishes its
+// ports. The calling process is its owner from now on: if it dies before
+// Stop, the next Open stops the sandbox.
 func (m *Manager) Start(id string, init Process) error {
+	self, err := m.host.self()
+	if err != nil {
+		return err
+	}
 	return m.update(func(s *state) error {
 		sb, err := lookupSandbox(s, id)
 		if err != nil {
 			return err
 		}
-		switch sb.State {
-		case Running:
+		if sb.State == Running {
 			return fmt.Errorf("start network of container %s: already running", id)
-		case Stopped:
-			if sb.Ports, err = m.bindPorts(s, sb.Publish); err != nil {
-				return err
-			}
 		}
-		sb.Init = init
+		if sb.Ports, err = m.bindPorts(s, sb.Publish); err != nil {
+			return err
+		}
+		sb.Init, sb.Owner = init, self
+		// Its peers may have come and gone since it was created.
+		if err := m.writeFiles(s, sb); err != nil {
+			return err
+		}
 		for i, ep := range sb.Endpoints {
 			n, err := lookupNetwork(s, ep.NetworkID)
 			if err == nil {
 				_, err = m.up(s, n)
 			}
 			if err == nil {
+				ep.HostVeth = vethName()
 				err = m.host.attach(n, ep, sb, i == 0)
 			}
 			if err != nil {
 				for _, done := range sb.Endpoints[:i] {
 					m.host.detach(done)
 				}
+				sb.Ports, sb.Init, sb.Owner = nil, Process{}, Process{}
 				return err
 			}
 		}
@@ -526,13 +520,17 @@ func (m *Manager) stop(s *state, sb *Sandbox) error {
 		return nil
 	}
 	var errs []error
-	if sb.State == Running {
+	// A veth pair goes with the namespace of its container end: once the
+	// container's processes are gone, the kernel deletes both ends itself,
+	// off our critical path. Only a container still running (stopped
+	// because its owner died, or its init not yet reaped) has them taken.
+	if m.host.alive(sb.Init) {
 		for _, ep := range sb.Endpoints {
 			errs = append(errs, m.host.detach(ep))
 		}
 	}
 	published := len(sb.Ports) > 0
-	sb.State, sb.Init, sb.Ports = Stopped, Process{}, nil
+	sb.State, sb.Init, sb.Owner, sb.Ports = Stopped, Process{}, Process{}, nil
 	if published {
 		errs = append(errs, m.applyRules(s, sb))
 	}
@@ -541,8 +539,7 @@ func (m *Manager) stop(s *state, sb *Sandbox) error {
 }
 
 // Release gives back the container's addresses and removes its files:
-// the container is gone. The default network leaves the host with its
-// last container.
+// the container is gone. Its networks stay on the host.
 func (m *Manager) Release(id string) error {
 	return m.update(func(s *state) error {
 		sb, err := lookupSandbox(s, id)
@@ -552,9 +549,6 @@ func (m *Manager) Release(id string) error {
 		return errors.Join(m.stop(s, sb), m.release(s, sb))
 	})
 }
-
-// Remove is Stop and Release at once, for a container nothing keeps.
-func (m *Manager) Remove(id string) error { return m.Release(id) }
 
 func (m *Manager) release(s *state, sb *Sandbox) error {
 	var errs []error
@@ -575,23 +569,41 @@ func (m *Manager) release(s *state, sb *Sandbox) error {
 	}
 	os.Remove(sb.Dir) // if nothing else is in it
 	m.refreshPeers(s, sb)
-	errs = append(errs, m.downIfUnused(s))
 	return errors.Join(errs...)
 }
 
-// downIfUnused takes the default network off the host when no container
-// has an address in it: without a daemon, nothing else owns it.
-func (m *Manager) downIfUnused(s *state) error {
-	for _, n := range s.Networks {
-		if !n.Default || !n.Subnet.IsValid() {
-			continue
+// Prune removes the user-defined networks no container is on, as docker
+// network prune, and takes the default network's bridge and rules off
+// the host if no container has an address in it (it comes back with the
+// next container): what a stopped dockerd would leave, minidocker, which
+// has no daemon to stop, removes here. It returns the names of the
+// networks removed.
+func (m *Manager) Prune() ([]string, error) {
+	var removed []string
+	err := m.update(func(s *state) error {
+		var errs []error
+		for _, n := range slices.Clone(s.Networks) {
+			if n.Driver != "bridge" || !n.Subnet.IsValid() || slices.ContainsFunc(s.Sandboxes, func(sb *Sandbox) bool { return sb.endpoint(n.ID) != nil }) {
+				continue // not a bridge, never up (the default), or in use
+			}
+			if err := m.host.downBridge(n); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if n.Default {
+				// Predefined: it stays in the list, off the host, and
+				// takes a subnet again (and a new pool) when it comes back.
+				errs = append(errs, ipam.Remove(m.poolPath(n)))
+				n.Subnet, n.Gateway = netip.Prefix{}, netip.Addr{}
+				continue
+			}
+			errs = append(errs, ipam.Remove(m.poolPath(n)))
+			s.Networks = slices.DeleteFunc(s.Networks, func(x *Network) bool { return x == n })
+			removed = append(removed, n.Name)
 		}
-		if slices.ContainsFunc(s.Sandboxes, func(sb *Sandbox) bool { return sb.endpoint(n.ID) != nil }) {
-			continue
-		}
-		return m.host.downBridge(n)
-	}
-	return nil
+		return errors.Join(errs...)
+	})
+	return removed, err
 }
 
 // applyRules rewrites the tables of the sandbox's networks: each network
@@ -601,8 +613,8 @@ func (m *Manager) applyRules(s *state, changed *Sandbox) error {
 	var errs []error
 	for _, ep := range changed.Endpoints {
 		n, err := lookupNetwork(s, ep.NetworkID)
-		if err != nil || (n.Default && !slices.ContainsFunc(s.Sandboxes, func(sb *Sandbox) bool { return sb.endpoint(n.ID) != nil })) {
-			continue // gone, or the default network about to go down
+		if err != nil {
+			continue // gone
 		}
 		var ports []dnat
 		for _, sb := range s.Sandboxes {
@@ -651,6 +663,7 @@ func (m *Manager) Connect(netRef, container string, aliases []string, ip netip.A
 			return err
 		}
 		if sb.State == Running {
+			ep.HostVeth = vethName()
 			if err := m.host.attach(n, ep, sb, len(sb.Endpoints) == 0); err != nil {
 				if pool, perr := m.pool(n); perr == nil {
 					pool.Release(sb.ContainerID)
@@ -699,7 +712,6 @@ func (m *Manager) Disconnect(netRef, container string) error {
 		}
 		errs = append(errs, m.writeFiles(s, sb))
 		m.refreshPeers(s, &Sandbox{Endpoints: []*Endpoint{ep}})
-		errs = append(errs, m.downIfUnused(s))
 		return errors.Join(errs...)
 	})
 }
@@ -828,7 +840,7 @@ func (m *Manager) refreshPeers(s *state, changed *Sandbox) {
 // of /etc/hosts ("" is no name).
 func checkNames(names []string) error {
 	for _, n := range names {
-		if n != "" && !validName.MatchString(n) {
+		if n != "" && !validName(n) {
 			return fmt.Errorf("name or alias %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed: %w", n, ErrBadSpec)
 		}
 	}
@@ -845,6 +857,11 @@ func dedupe(names []string) []string {
 	}
 	return out
 }
+
+// vethName is a new name for the host's end of a veth pair, as docker
+// picks one: random, so that a container started again never waits for
+// the kernel to delete the pair of its last run (see stop).
+func vethName() string { return "veth" + newID()[:7] }
 
 func newID() string {
 	b := make([]byte, 32)

@@ -103,7 +103,7 @@ func newManager(t *testing.T, h *fakeHost) (*Manager, string) {
 }
 
 func spec(root, id, name string) SandboxSpec {
-	return SandboxSpec{ContainerID: id, Name: name, Hostname: id[:4], Dir: filepath.Join(root, "containers", id), Ephemeral: true}
+	return SandboxSpec{ContainerID: id, Name: name, Hostname: id[:4], Dir: filepath.Join(root, "containers", id)}
 }
 
 func read(t *testing.T, path string) string {
@@ -115,9 +115,10 @@ func read(t *testing.T, path string) string {
 	return string(b)
 }
 
-// TestDefaultBridgeLifetime: the default network is on the host from its
-// first container to its last, addresses in order, released with them.
-func TestDefaultBridgeLifetime(t *testing.T) {
+// TestDefaultBridgeKept: the default network comes onto the host with
+// its first container and stays there after its last, as docker0 does,
+// until Prune; addresses go in order and are given back on release.
+func TestDefaultBridgeKept(t *testing.T) {
 	h := newFakeHost()
 	m, root := newManager(t, h)
 	a, err := m.Prepare(spec(root, "aaaa1111", ""))
@@ -147,6 +148,12 @@ func TestDefaultBridgeLifetime(t *testing.T) {
 	if got := h.attachedTo("aaaa"); len(got) != 1 || got[0] != "aaaa1111 eth0 172.17.0.2/16 primary=true" {
 		t.Errorf("attached %v", got)
 	}
+	if sb, _ := m.Sandbox("aaaa1111"); sb.Owner.Pid != h.pid || sb.Init.Pid != 200 {
+		t.Errorf("owner %d init %d, want the caller %d and 200", sb.Owner.Pid, sb.Init.Pid, h.pid)
+	}
+	if len(h.tables) != 1 || h.tables[mustDefault(t, m).Bridge] != nil {
+		t.Errorf("rules for a container that publishes nothing: %v", h.tables)
+	}
 	if err := m.Release("aaaa1111"); err != nil {
 		t.Fatal(err)
 	}
@@ -156,17 +163,43 @@ func TestDefaultBridgeLifetime(t *testing.T) {
 	if _, err := os.Stat(a.Dir); !os.IsNotExist(err) {
 		t.Errorf("the container's files are still there: %v", err)
 	}
-	if len(h.bridges) != 1 {
-		t.Errorf("bridge taken down with a container still on it: %v", h.log)
-	}
 	if err := m.Release("bbbb2222"); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"up bridge", "down bridge"}; !slices.Equal(h.log, want) {
-		t.Errorf("host log %v, want %v", h.log, want)
+	if want := []string{"up bridge"}; !slices.Equal(h.log, want) {
+		t.Errorf("host log %v, want %v: the default bridge stays", h.log, want)
 	}
 	if err := m.Release("bbbb2222"); !errors.Is(err, ErrNoContainer) {
 		t.Errorf("second release: %v, want ErrNoContainer", err)
+	}
+	c, err := m.Prepare(spec(root, "cccc3333", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Endpoints[0].Addr.String(); got != "172.17.0.4/16" {
+		t.Errorf("the next address %s, want 172.17.0.4/16 (no immediate reuse)", got)
+	}
+	if removed, err := m.Prune(); err != nil || len(removed) != 0 || len(h.log) != 1 {
+		t.Errorf("Prune with a container on the default network: %v %v, log %v", removed, err, h.log)
+	}
+	if err := m.Release("cccc3333"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Create("spare", CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := m.Prune()
+	if err != nil || !slices.Equal(removed, []string{"spare"}) {
+		t.Errorf("Prune removed %v, %v; want the unused user network only listed", removed, err)
+	}
+	if want := []string{"up bridge", "up spare", "down bridge", "down spare"}; !slices.Equal(h.log, want) {
+		t.Errorf("host log %v, want %v", h.log, want)
+	}
+	if n, err := m.Network("bridge"); err != nil || n.Subnet.IsValid() {
+		t.Errorf("the default network is predefined, it stays listed, with no subnet while off the host: %+v, %v", n, err)
+	}
+	if removed, err := m.Prune(); err != nil || len(removed) != 0 || len(h.log) != 4 {
+		t.Errorf("a second Prune: %v %v, log %v: want nothing done", removed, err, h.log)
 	}
 }
 
@@ -195,16 +228,25 @@ func TestNamesOnUserNetworks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := read(t, db.Files()[0].Source); strings.Contains(got, "web") {
+		t.Errorf("db's hosts name web, which does not run:\n%s", got)
+	}
+	for i, id := range []string{"web", "db"} {
+		if err := m.Start(id, h.owner(900+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if got := read(t, db.Files()[0].Source); !strings.Contains(got, "10.50.0.2\tweb 1111aaaabbbb www\n") || !strings.Contains(got, "10.50.0.3\t2222 db 2222aaaabbbb\n") {
 		t.Errorf("db's hosts:\n%s", got)
 	}
 	if got := read(t, web.Files()[0].Source); !strings.Contains(got, "10.50.0.3\tdb 2222aaaabbbb\n") {
-		t.Errorf("web's hosts were not updated when db joined:\n%s", got)
+		t.Errorf("web's hosts were not updated when db started:\n%s", got)
 	}
-	s3 := spec(root, "3333aaaabbbbcccc", "web")
-	s3.Network = "app"
-	if _, err := m.Prepare(s3); !errors.Is(err, ErrNameInUse) {
-		t.Errorf("a second container named web: %v, want ErrNameInUse", err)
+	if err := m.Stop("db"); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, web.Files()[0].Source); strings.Contains(got, "db") {
+		t.Errorf("web's hosts still name db after it stopped:\n%s", got)
 	}
 	if err := m.RemoveNetwork("app"); !errors.Is(err, ErrActiveEndpoints) || !strings.Contains(err.Error(), "web, db") {
 		t.Errorf("removing a network in use: %v", err)
@@ -271,8 +313,9 @@ func TestConnectDisconnect(t *testing.T) {
 	}
 }
 
-// TestPublishedPorts: host ports are checked against other containers
-// and the host, picked for -P, and in the rules only while running.
+// TestPublishedPorts: host ports are bound when a container starts,
+// checked against other containers and the host, picked for -P, and in
+// the rules only while it runs.
 func TestPublishedPorts(t *testing.T) {
 	h := newFakeHost()
 	h.busy[40000] = true // a program on the host has it
@@ -280,10 +323,13 @@ func TestPublishedPorts(t *testing.T) {
 	s := spec(root, "eeee5555", "web")
 	s.Publish, _ = ParsePublish("8080:80")
 	s.Publish = PublishAll([]PortBinding{{Port: 443, Proto: "tcp"}}, s.Publish)
-	sb, err := m.Prepare(s)
-	if err != nil {
+	if sb, err := m.Prepare(s); err != nil || len(sb.Ports) != 0 {
+		t.Fatalf("Prepare: %v, ports %v: none bound before it starts", err, sb.Ports)
+	}
+	if err := m.Start("web", h.owner(400)); err != nil {
 		t.Fatal(err)
 	}
+	sb, _ := m.Sandbox("web")
 	var got []string
 	for _, p := range sb.Ports {
 		got = append(got, p.String())
@@ -291,25 +337,32 @@ func TestPublishedPorts(t *testing.T) {
 	if want := "80/tcp -> 0.0.0.0:8080 443/tcp -> 0.0.0.0:40001"; strings.Join(got, " ") != want {
 		t.Errorf("ports %v, want %s", got, want)
 	}
-	if len(h.tables) != 1 || len(h.tables["md-"+mustDefault(t, m).ID[:12]]) != 0 {
-		t.Errorf("ports in the rules before the container runs: %v", h.tables)
-	}
-	s2 := spec(root, "ffff6666", "")
-	s2.Publish, _ = ParsePublish("127.0.0.1:8080:81")
-	if _, err := m.Prepare(s2); !errors.Is(err, ErrPortAllocated) || err.Error() != "Bind for 127.0.0.1:8080 failed: port is already allocated" {
-		t.Errorf("a second container on 8080: %v", err)
-	}
-	s2.Publish, _ = ParsePublish("40000:81")
-	if _, err := m.Prepare(s2); !errors.Is(err, ErrPortAllocated) || !strings.Contains(err.Error(), "a program on the host listens on it") {
-		t.Errorf("a port a host program has: %v", err)
-	}
-	if err := m.Start("web", h.owner(400)); err != nil {
-		t.Fatal(err)
-	}
 	rules := h.tables[mustDefault(t, m).Bridge]
 	if len(rules) != 2 || rules[0].To.String() != "172.17.0.2" || rules[0].HostPort != 8080 || rules[1].HostPort != 40001 {
 		t.Errorf("rules while running: %v", rules)
 	}
+	s2 := spec(root, "ffff6666", "")
+	s2.Publish, _ = ParsePublish("127.0.0.1:8080:81")
+	if _, err := m.Prepare(s2); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start("ffff6666", h.owner(402)); !errors.Is(err, ErrPortAllocated) || err.Error() != "Bind for 127.0.0.1:8080 failed: port is already allocated" {
+		t.Errorf("a second container on 8080: %v", err)
+	}
+	if sb, _ := m.Sandbox("ffff6666"); sb.State == Running || len(h.attachedTo("ffff")) != 0 {
+		t.Errorf("a start refused left %+v, attached %v", sb, h.attachedTo("ffff"))
+	}
+	if err := m.Release("ffff6666"); err != nil {
+		t.Fatal(err)
+	}
+	s2.Publish, _ = ParsePublish("40000:81")
+	if _, err := m.Prepare(s2); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start("ffff6666", h.owner(403)); !errors.Is(err, ErrPortAllocated) || !strings.Contains(err.Error(), "a program on the host listens on it") {
+		t.Errorf("a port a host program has: %v", err)
+	}
+	m.Release("ffff6666")
 	if err := m.Stop("web"); err != nil {
 		t.Fatal(err)
 	}
@@ -319,6 +372,9 @@ func TestPublishedPorts(t *testing.T) {
 	// Stopped, it holds no port: another container may take 8080.
 	s2.Publish, _ = ParsePublish("8080:81")
 	if _, err := m.Prepare(s2); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start("ffff6666", h.owner(404)); err != nil {
 		t.Errorf("8080 after the first container stopped: %v", err)
 	}
 	if err := m.Start("web", h.owner(401)); !errors.Is(err, ErrPortAllocated) {
@@ -334,50 +390,46 @@ func mustDefault(t *testing.T, m *Manager) *Network {
 	return n
 }
 
-// TestReconcile: when the process that held containers died without
-// cleaning up, the next Open does it.
+// TestReconcile: when the process that started a container died without
+// stopping it, the next Open stops its sandbox; its address stays, for
+// the engine still has the container.
 func TestReconcile(t *testing.T) {
 	h := newFakeHost()
 	m, root := newManager(t, h)
-	s := spec(root, "9999aaaa", "crashed")
-	s.Owner = h.owner(500)
-	if _, err := m.Prepare(s); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Start("crashed", h.owner(501)); err != nil {
-		t.Fatal(err)
-	}
 	kept := spec(root, "8888bbbb", "kept")
-	kept.Owner, kept.Ephemeral = h.owner(600), false
+	kept.Publish, _ = ParsePublish("8080:80")
 	if _, err := m.Prepare(kept); err != nil {
 		t.Fatal(err)
 	}
+	h.pid = 600 // its monitor
 	if err := m.Start("kept", h.owner(601)); err != nil {
 		t.Fatal(err)
 	}
-	h.dead[500], h.dead[600] = true, true
+	alive := spec(root, "7777cccc", "alive")
+	if _, err := m.Prepare(alive); err != nil {
+		t.Fatal(err)
+	}
+	h.pid = 700
+	if err := m.Start("alive", h.owner(701)); err != nil {
+		t.Fatal(err)
+	}
+	h.dead[600], h.dead[601] = true, true
 	m2, err := open(root, Config{}, h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(h.attached) != 0 {
-		t.Errorf("interfaces of dead containers left: %v", h.attached)
-	}
-	if _, err := m2.Sandbox("crashed"); !errors.Is(err, ErrNoContainer) {
-		t.Errorf("an ephemeral sandbox outlived its owner: %v", err)
-	}
 	sb, err := m2.Sandbox("kept")
-	if err != nil || sb.State != Stopped || len(sb.Endpoints) != 1 {
-		t.Errorf("an engine-kept sandbox after its owner died: %+v, %v: want it stopped, its address kept", sb, err)
+	if err != nil || sb.State != Stopped || len(sb.Endpoints) != 1 || len(sb.Ports) != 0 {
+		t.Errorf("a sandbox after its owner died: %+v, %v: want it stopped, its address kept, its ports gone", sb, err)
 	}
-	if len(h.bridges) != 1 {
-		t.Errorf("the default bridge went while a stopped container holds an address in it")
+	if rules := h.tables[mustDefault(t, m2).Bridge]; len(rules) != 0 {
+		t.Errorf("the dead container's ports are still published: %v", rules)
+	}
+	if sb, _ := m2.Sandbox("alive"); sb.State != Running || len(h.attachedTo("alive")) != 1 {
+		t.Errorf("a container whose owner lives was touched: %+v", sb)
 	}
 	if err := m2.Release("kept"); err != nil {
 		t.Fatal(err)
-	}
-	if len(h.bridges) != 0 {
-		t.Errorf("bridges left: %v", h.bridges)
 	}
 }
 
@@ -435,13 +487,12 @@ func TestDisabledDefaultBridge(t *testing.T) {
 	}
 }
 
-// TestRestart: a container the engine keeps stops and starts again with
-// the same address and files; its owner is whoever started it last.
+// TestRestart: a container stops and starts again with the same address
+// and files; its owner is whoever started it last.
 func TestRestart(t *testing.T) {
 	h := newFakeHost()
 	m, root := newManager(t, h)
 	s := spec(root, "7777cccc", "again")
-	s.Ephemeral = false
 	s.Publish, _ = ParsePublish("8080:80")
 	first, err := m.Prepare(s)
 	if err != nil {
@@ -450,26 +501,33 @@ func TestRestart(t *testing.T) {
 	if err := m.Start("again", h.owner(700)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Prepare(s); err == nil {
-		t.Error("Prepare of a running container's sandbox succeeded")
+	if sb, err := m.Prepare(s); err != nil || sb.State != Running {
+		t.Errorf("Prepare of a running container's sandbox: %+v, %v: want it as it is", sb, err)
 	}
+	if err := m.Start("again", h.owner(702)); err == nil {
+		t.Error("a second Start of a running sandbox succeeded")
+	}
+	veth := h.attachedTo("again")
 	if err := m.Stop("again"); err != nil {
 		t.Fatal(err)
 	}
-	h.pid = 800 // a new monitor
 	again, err := m.Prepare(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Endpoints[0].Addr != first.Endpoints[0].Addr || again.Owner.Pid != 800 {
-		t.Errorf("started again: %v owner %d, first %v", again.Endpoints[0].Addr, again.Owner.Pid, first.Endpoints[0].Addr)
+	if again.Endpoints[0].Addr != first.Endpoints[0].Addr {
+		t.Errorf("started again on %v, first on %v", again.Endpoints[0].Addr, first.Endpoints[0].Addr)
 	}
+	h.pid = 800 // a new monitor
 	if err := m.Start("again", h.owner(801)); err != nil {
 		t.Fatal(err)
 	}
 	sb, _ := m.Sandbox("again")
-	if sb.State != Running || len(sb.Ports) != 1 || sb.Ports[0].HostPort != 8080 {
+	if sb.State != Running || len(sb.Ports) != 1 || sb.Ports[0].HostPort != 8080 || sb.Owner.Pid != 800 {
 		t.Errorf("after the second start: %+v", sb)
+	}
+	if len(veth) != 1 || len(h.attachedTo("again")) != 1 {
+		t.Errorf("attached %v then %v", veth, h.attachedTo("again"))
 	}
 	if err := m.Release("again"); err != nil {
 		t.Fatal(err)

@@ -7,12 +7,18 @@
 // when the container and the network go, and when the process that held
 // a container died without doing it, the next Open does it.
 //
-// The engine calls a container's life into it through Hooks; the state is
-// a file under the engine's root (network/state.json), each network's
+// A network is on the host from its creation (the default one from its
+// first container) until it is removed (Prune for the default one), as
+// docker keeps docker0 and its rules: a container adds only its veth pair,
+// and rules only for the ports it publishes. The engine calls a
+// container's life into a Manager: Prepare at create, Start once its init
+// exists, Stop when it exits, Release when it is removed. The state is a
+// file under the engine's root (network/state.json), each network's
 // addresses another (network/ipam/ID.json, package ipam), both locked.
 package network
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 )
@@ -27,7 +33,7 @@ type Network struct {
 	Gateway netip.Addr        `json:"gateway,omitzero"` // the bridge's own address
 	Options map[string]string `json:"options,omitempty"`
 	// Default is the predefined "bridge" network: made on the host when a
-	// container first needs it, taken off when the last one goes.
+	// container first needs it, and kept there until Prune.
 	Default bool      `json:"default,omitempty"`
 	Created time.Time `json:"created"`
 }
@@ -46,9 +52,8 @@ type Sandbox struct {
 	Hostname    string   `json:"hostname"`
 	Dir         string   `json:"dir"` // its hosts, hostname and resolv.conf
 	State       string   `json:"state"`
-	Owner       Process  `json:"owner"`         // who holds the container: `run`, or the engine's monitor
-	Init        Process  `json:"init,omitzero"` // the container's first process, while it runs
-	Ephemeral   bool     `json:"ephemeral"`     // released, not just stopped, when its owner goes
+	Owner       Process  `json:"owner,omitzero"` // who started it: the engine's monitor, or an attached run
+	Init        Process  `json:"init,omitzero"`  // the container's first process, while it runs
 	ExtraHosts  []string `json:"extraHosts,omitempty"`
 	DNS         []string `json:"dns,omitempty"`
 	Endpoints   []*Endpoint
@@ -58,13 +63,13 @@ type Sandbox struct {
 
 // Sandbox states.
 const (
-	Created = "created" // addresses and ports held, no interfaces yet
-	Running = "running" // interfaces in the container's namespace
+	Created = "created" // addresses held, never started: no interfaces, no ports
+	Running = "running" // interfaces in the container's namespace, ports published
 	Stopped = "stopped" // addresses held, interfaces and ports gone
 )
 
 // live reports whether the sandbox holds its ports and is seen by name.
-func (s *Sandbox) live() bool { return s.State == Created || s.State == Running }
+func (s *Sandbox) live() bool { return s.State == Running }
 
 // Files are the files to bind-mount into the container.
 func (s *Sandbox) Files() []File { return etcFiles(s.Dir) }
@@ -73,15 +78,15 @@ func (s *Sandbox) Files() []File { return etcFiles(s.Dir) }
 type Endpoint struct {
 	NetworkID   string       `json:"networkID"`
 	NetworkName string       `json:"networkName"`
-	IfName      string       `json:"ifname"`   // in the container: eth0, eth1, ...
-	HostVeth    string       `json:"hostVeth"` // the host's end, a port of the bridge
+	IfName      string       `json:"ifname"`             // in the container: eth0, eth1, ...
+	HostVeth    string       `json:"hostVeth,omitempty"` // the host's end, a port of the bridge, while it runs
 	Addr        netip.Prefix `json:"addr"`
 	Gateway     netip.Addr   `json:"gateway"`
 	MAC         string       `json:"mac"`
 	Aliases     []string     `json:"aliases,omitempty"`
 }
 
-// SandboxSpec is what the engine knows of a container before it starts.
+// SandboxSpec is what the engine knows of a container when it creates it.
 type SandboxSpec struct {
 	ContainerID string
 	Name        string // resolvable by the other containers of its user-defined networks
@@ -93,22 +98,14 @@ type SandboxSpec struct {
 	ExtraHosts  []string      // --add-host NAME:IP
 	DNS         []string      // --dns
 	Dir         string        // where its hosts, hostname and resolv.conf go
-	Owner       Process       // the zero Process: the calling process
-	Ephemeral   bool          // nothing keeps the container after its owner: release with it
 }
 
-// Hooks are the calls a container's life makes into the network layer,
-// in this order; *Manager implements them. Create a sandbox before the
-// container starts (Prepare: addresses, ports, /etc files to bind-mount),
-// Start it once the container's init exists (interfaces in its network
-// namespace, published ports), Stop it when the container stops (the
-// host's side goes, the addresses stay), Release it when the container is
-// removed. If the owner dies first, the next Open does what is left.
-type Hooks interface {
-	Prepare(SandboxSpec) (*Sandbox, error)
-	Start(containerID string, init Process) error
-	Stop(containerID string) error
-	Release(containerID string) error
+// Removed is a device CleanHost removed.
+type Removed struct {
+	Kind, Name, Alias string
+	// Default is the default network's bridge, which stays on the host
+	// between containers (see Prune): no leak.
+	Default bool
 }
 
-var _ Hooks = (*Manager)(nil)
+func (r Removed) String() string { return fmt.Sprintf("%s %s (%s)", r.Kind, r.Name, r.Alias) }

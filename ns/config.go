@@ -48,12 +48,9 @@ type Config struct {
 	// The init performs them in the container's mount namespace, so they
 	// go away with it and never show on the host.
 	RootfsMounts []mount.Mount `json:",omitempty"`
-	// BindMounts are host files or directories bind-mounted into the
-	// container (docker's /etc/hosts, /etc/hostname, /etc/resolv.conf;
-	// volumes later). Each source is opened before pivot_root and mounted
-	// after it, so the destination is resolved inside the container's
-	// root: a symlink in the image cannot point the mount at the host.
-	BindMounts []BindMount `json:",omitempty"`
+	// Mounts are the container's volumes, binds and tmpfs mounts, made
+	// after pivot_root (mountVolumes).
+	Mounts []Mount `json:",omitempty"`
 	// HostNetwork shares the caller's network namespace (--network host)
 	// instead of a new one.
 	HostNetwork bool `json:",omitempty"`
@@ -71,13 +68,6 @@ type Config struct {
 	Prestart func(pid int) error `json:"-"`
 	// WaitBeforeExec tells the init to wait for BeforeExec (set by Start).
 	WaitBeforeExec bool
-}
-
-// BindMount is a bind mount of a host path into the container.
-type BindMount struct {
-	Source      string // on the host
-	Destination string // absolute, inside the container; made if missing
-	ReadOnly    bool
 }
 
 // Cgroup is a cgroup a container's init is placed in before it runs

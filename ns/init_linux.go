@@ -93,6 +93,9 @@ func initContainer(cfg *Config) error {
 			return err
 		}
 	}
+	if err := openMountSources(cfg); err != nil {
+		return err
+	}
 	if err := setupRootfs(kernelFS{}, cfg); err != nil {
 		return err
 	}

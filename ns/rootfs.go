@@ -37,12 +37,11 @@ type fsOps interface {
 	MkdirAll(path string, perm os.FileMode) error
 	Mknod(path string, mode uint32, major, minor uint32) error
 	Symlink(oldname, newname string) error
-	Touch(path string) error                              // an empty file to bind-mount onto
-	Stat(path string) (isDir bool, err error)             // os.ErrNotExist when missing
-	MountFlags(path string) (uintptr, error)              // nosuid/nodev/noexec/... of the mount at path
-	OpenTree(path string) (fd int, isDir bool, err error) // open_tree(OPEN_TREE_CLONE): a detached bind mount of path
-	AttachTree(fd int, target string) error               // move_mount: attach it at target
-	Close(fd int) error
+	Touch(path string) error                  // an empty file to bind-mount onto
+	Stat(path string) (isDir bool, err error) // os.ErrNotExist when missing
+	MountFlags(path string) (uintptr, error)  // nosuid/nodev/noexec/... of the mount at path
+	CopyUp(src, dst string) error             // copy the tree src into dst, if dst is empty (a new volume)
+	MoveMount(src, dst string) error          // attach the detached mount src (/proc/self/fd/N) at dst
 }
 
 // device is a node every container's /dev gets, as Docker and runc make them.
@@ -89,17 +88,6 @@ func setupRootfs(ops fsOps, cfg *Config) error {
 	if err := setupDev(ops, root, cfg.Rootless); err != nil {
 		return err
 	}
-	// The bind mounts, made now as detached copies of their sources and
-	// attached after the pivot.
-	binds, err := openBindSources(ops, cfg.BindMounts)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		for _, b := range binds {
-			ops.Close(b.fd)
-		}
-	}()
 	// 4. Swap roots and drop the old one: unlike chroot, the host's tree is
 	// then not reachable from the container at all.
 	if err := ops.Chdir(root); err != nil {
@@ -114,11 +102,10 @@ func setupRootfs(ops fsOps, cfg *Config) error {
 	if err := ops.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir to new root: %w", err)
 	}
-	// Bind mounts, on paths resolved in the new root only.
-	for _, b := range binds {
-		if err := bindFromFd(ops, b); err != nil {
-			return err
-		}
+	// The container's own mounts (volumes, binds, tmpfs), inside the new
+	// root, before it may turn read-only.
+	if err := mountVolumes(ops, cfg.Mounts); err != nil {
+		return err
 	}
 	// 5. Hide and freeze the parts of /proc and /sys that reach the host.
 	for _, p := range cfg.MaskedPaths {
@@ -142,56 +129,6 @@ func setupRootfs(ops fsOps, cfg *Config) error {
 		if err := remountReadonly(ops, "/"); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// openBind is a bind mount with its source open.
-type openBind struct {
-	BindMount
-	fd    int
-	isDir bool
-}
-
-func openBindSources(ops fsOps, mounts []BindMount) ([]openBind, error) {
-	var out []openBind
-	for _, m := range mounts {
-		if !filepath.IsAbs(m.Destination) {
-			return nil, fmt.Errorf("bind mount %s on %s: the destination must be an absolute path", m.Source, m.Destination)
-		}
-		fd, isDir, err := ops.OpenTree(m.Source)
-		if err != nil {
-			for _, o := range out {
-				ops.Close(o.fd)
-			}
-			return nil, fmt.Errorf("bind mount %s: open_tree: %w", m.Source, err)
-		}
-		out = append(out, openBind{m, fd, isDir})
-	}
-	return out, nil
-}
-
-// bindFromFd attaches the detached bind mount on its destination, made
-// if missing (a directory or an empty file, like the source). The host
-// path is out of reach now, and a plain bind from the handle would be
-// refused: its mount went with the old root.
-func bindFromFd(ops fsOps, b openBind) error {
-	dst := filepath.Clean(b.Destination)
-	if _, err := ops.Stat(dst); errors.Is(err, os.ErrNotExist) {
-		if b.isDir {
-			err = ops.MkdirAll(dst, 0o755)
-		} else if err = ops.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
-			err = ops.Touch(dst)
-		}
-		if err != nil {
-			return fmt.Errorf("bind mount %s: create %s: %w", b.Source, dst, err)
-		}
-	}
-	if err := ops.AttachTree(b.fd, dst); err != nil {
-		return fmt.Errorf("bind mount %s on %s: %w", b.Source, dst, err)
-	}
-	if b.ReadOnly {
-		return remountReadonly(ops, dst)
 	}
 	return nil
 }

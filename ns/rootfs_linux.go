@@ -1,7 +1,6 @@
 package ns
 
 import (
-	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -63,25 +62,3 @@ func (kernelFS) MountFlags(p string) (uintptr, error) {
 	}
 	return flags, nil
 }
-
-func (kernelFS) OpenTree(p string) (int, bool, error) {
-	fd, err := unix.OpenTree(unix.AT_FDCWD, p, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
-	if err == unix.ENOSYS {
-		return -1, false, errors.New("needs open_tree, Linux 5.2 or later")
-	}
-	if err != nil {
-		return -1, false, err
-	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		unix.Close(fd)
-		return -1, false, err
-	}
-	return fd, st.Mode&unix.S_IFMT == unix.S_IFDIR, nil
-}
-
-func (kernelFS) AttachTree(fd int, target string) error {
-	return unix.MoveMount(fd, "", unix.AT_FDCWD, target, unix.MOVE_MOUNT_F_EMPTY_PATH)
-}
-
-func (kernelFS) Close(fd int) error { return unix.Close(fd) }

@@ -55,13 +55,8 @@ func (r *recordFS) Mknod(p string, mode, major, minor uint32) error {
 	return r.do(fmt.Sprintf("mknod %s %o %d:%d", p, mode, major, minor))
 }
 func (r *recordFS) MountFlags(string) (uintptr, error) { return r.flagsOf, nil }
-func (r *recordFS) OpenTree(p string) (int, bool, error) {
-	return 10 + len(r.calls), r.dirs[p], r.do("open_tree " + p)
-}
-func (r *recordFS) AttachTree(fd int, target string) error {
-	return r.do(fmt.Sprintf("move_mount %d %s", fd, target))
-}
-func (r *recordFS) Close(fd int) error { return r.do(fmt.Sprintf("close %d", fd)) }
+func (r *recordFS) CopyUp(src, dst string) error       { return r.do("copyup " + src + " " + dst) }
+func (r *recordFS) MoveMount(src, dst string) error    { return r.do("move_mount " + src + " " + dst) }
 func (r *recordFS) Stat(p string) (bool, error) {
 	switch {
 	case r.dirs[p]:
@@ -208,53 +203,5 @@ func TestRootfsLayersOrder(t *testing.T) {
 	}
 	if slices.ContainsFunc(r.calls, func(c string) bool { return strings.HasPrefix(c, "mountall") }) {
 		t.Error("mounted layers that were not asked for")
-	}
-}
-
-// TestRootfsBindMounts: the binds are made (detached) before pivot_root,
-// attached after it, on paths of the new root; a
-// missing destination is made like its source; read-only is a remount.
-func TestRootfsBindMounts(t *testing.T) {
-	r := newRecordFS()
-	r.dirs["/host/data"] = true
-	r.files["/etc/hosts"] = true
-	cfg := testConfig()
-	cfg.BindMounts = []BindMount{
-		{Source: "/state/c1/hosts", Destination: "/etc/hosts"},
-		{Source: "/state/c1/resolv.conf", Destination: "/etc/resolv.conf", ReadOnly: true},
-		{Source: "/host/data", Destination: "/data"},
-	}
-	if err := setupRootfs(r, cfg); err != nil {
-		t.Fatal(err)
-	}
-	pivot := index(t, r.calls, "pivot_root . .")
-	for _, before := range []string{"open_tree /state/c1/hosts", "open_tree /state/c1/resolv.conf", "open_tree /host/data"} {
-		if index(t, r.calls, before) > pivot {
-			t.Errorf("%q after pivot_root", before)
-		}
-	}
-	hostsFd := 10 + index(t, r.calls, "open_tree /state/c1/hosts")
-	want := []string{
-		fmt.Sprintf("move_mount %d /etc/hosts", hostsFd),
-		"mkdir /etc", "touch /etc/resolv.conf", // missing: made, as a file
-		"mkdir /data", // a directory's mount point is a directory
-	}
-	for _, w := range want {
-		if i := index(t, r.calls, w); i < pivot {
-			t.Errorf("%q before pivot_root", w)
-		}
-	}
-	if i, j := index(t, r.calls, "touch /etc/resolv.conf"), index(t, r.calls, `mount "" /etc/resolv.conf`); j < i {
-		t.Errorf("read-only remount before the mount point exists")
-	}
-	if slices.Contains(r.calls, "touch /etc/hosts") {
-		t.Error("an existing destination was touched")
-	}
-	if n := len(slices.DeleteFunc(slices.Clone(r.calls), func(c string) bool { return !strings.HasPrefix(c, "close ") })); n != 3 {
-		t.Errorf("%d handles closed, want 3", n)
-	}
-	cfg.BindMounts = []BindMount{{Source: "/x", Destination: "etc/hosts"}}
-	if err := setupRootfs(newRecordFS(), cfg); err == nil || !strings.Contains(err.Error(), "absolute") {
-		t.Errorf("a relative destination: %v", err)
 	}
 }

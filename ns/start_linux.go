@@ -112,7 +112,7 @@ func cloneInto(cg Cgroup, stdfds []int, flags uint64, wait [2]int) (pid, pidfd i
 }
 
 func (p *Process) handshake(cfg *Config, sock, goAhead int) error {
-	if cfg.Rootless {
+	if cfg.Rootless && goAhead >= 0 { // (Join: the user namespace exists, mapped)
 		if err := writeIDMaps(p.Pid, cfg); err != nil {
 			return err
 		}

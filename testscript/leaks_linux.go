@@ -30,6 +30,7 @@ func watchLeaks(e *ts.Env) error {
 	work := e.WorkDir
 	e.Defer(func() {
 		leaks := killStrays(work)
+		leaks = append(leaks, cgroupLeaks(work)...)
 		leaks = append(leaks, mountChanges(before, work)...)
 		if len(leaks) > 0 {
 			e.T().Fatal("leak check: the transcript left the host changed:\n\t" + strings.Join(leaks, "\n\t"))

@@ -26,18 +26,27 @@ import (
 const stateRoot = ".minidocker"
 
 // setup prepares a transcript: the leak checks, and its own state root.
+// At its end (deferred, so in the reverse order): the cleaners finish,
+// then the processes and mounts are checked, then the network.
 func setup(e *ts.Env) error {
 	e.Setenv("MINIDOCKER_ROOT", filepath.Join(e.WorkDir, stateRoot))
+	if err := watchNetwork(e); err != nil {
+		return err
+	}
 	if err := watchLeaks(e); err != nil {
 		return err
 	}
-	return watchNetwork(e)
+	work := e.WorkDir
+	e.Defer(func() { waitCleaners(work) })
+	return nil
 }
 
-// watchNetwork makes a transcript fail if it left a bridge or veth of a
-// root in $WORK on the host, and removes them (with their rules, putting
-// ip_forward back): $WORK and the state that could clean them go with
-// the transcript. Where the test binary has a network namespace of its
+// watchNetwork makes a transcript fail if it left a user-defined
+// network's bridge or a veth of a root in $WORK on the host, and removes
+// them (with their rules, putting ip_forward back): $WORK and the state
+// that could clean them go with the transcript. The default network's
+// bridge is no leak: it stays between containers, as docker0 does, and is
+// removed here as `network prune` would. Where the test binary has a network namespace of its
 // own (MainNetns), the whole of the namespace's network state must be as
 // before: links, addresses, routes, nftables and iptables rules, sysctls.
 func watchNetwork(e *ts.Env) error {
@@ -50,11 +59,12 @@ func watchNetwork(e *ts.Env) error {
 	}
 	work := e.WorkDir
 	e.Defer(func() {
-		waitCleaners(work)
 		removed, err := network.CleanHost(work)
 		var leaks []string
 		for _, r := range removed {
-			leaks = append(leaks, "network: left behind, removed: "+r)
+			if !r.Default {
+				leaks = append(leaks, "network: left behind, removed: "+r.String())
+			}
 		}
 		if err != nil {
 			leaks = append(leaks, "network: clean up: "+err.Error())

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -58,6 +59,14 @@ func cmdRemotehost(s *ts.TestScript, neg bool, args []string) {
 	} {
 		if out, err := exec.Command(a[0], a[1:]...).CombinedOutput(); err != nil {
 			s.Fatalf("remotehost: %v: %v\n%s", a, err, out)
+		}
+	}
+	// Both ends up: uplink0 has its carrier (operstate up) only a moment
+	// later, and a netstate taken before would differ from one after.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		b, _ := os.ReadFile("/sys/class/net/uplink0/operstate")
+		if strings.TrimSpace(string(b)) == "up" || time.Now().After(deadline) {
+			break
 		}
 	}
 	s.Setenv("REMOTE", nsPath)

@@ -38,6 +38,14 @@ func unpriv(args []string) int {
 				return 125
 			}
 		}
+		// The engine's state of its own, which the user can write.
+		if root := os.Getenv("MINIDOCKER_ROOT"); root != "" {
+			dir := root + "-unpriv"
+			if err := os.MkdirAll(dir, 0o700); err == nil {
+				err = os.Chown(dir, unprivUID, unprivUID)
+			}
+			cmd.Env = append(os.Environ(), "MINIDOCKER_ROOT="+dir)
+		}
 		cmd.SysProcAttr = &syscall.SysProcAttr{
 			Credential: &syscall.Credential{Uid: unprivUID, Gid: unprivUID, Groups: []uint32{}},
 		}

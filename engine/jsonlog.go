@@ -1,0 +1,220 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// logLine is one line of docker's json-file log driver:
+//
+//	{"log":"hello\n","stream":"stdout","time":"2024-05-01T10:00:00.123456789Z"}
+//
+// Output is logged a line at a time; a line longer than maxLogLine is cut
+// into pieces, all but the last without their "\n", as docker does.
+type logLine struct {
+	Log    string    `json:"log"`
+	Stream string    `json:"stream"`
+	Time   time.Time `json:"time"`
+}
+
+const maxLogLine = 16 << 10
+
+// logStream turns one stream's output into log lines: p is appended to the
+// pending bytes and every complete line is encoded into out. It allocates
+// nothing once its buffers have grown: the monitor runs it for as long as
+// the container runs.
+type logStream struct {
+	name    string // "stdout" or "stderr"
+	pending []byte
+}
+
+// write appends the lines that p completes to out, each as a JSON line
+// stamped now; flush also ends a last line without "\n" (at the end).
+func (s *logStream) write(out []byte, p []byte, now time.Time, flush bool) []byte {
+	s.pending = append(s.pending, p...)
+	for len(s.pending) > 0 {
+		n := bytes.IndexByte(s.pending, '\n') + 1
+		if n == 0 && len(s.pending) < maxLogLine && !flush {
+			break // wait for the rest of the line
+		}
+		if n == 0 || n > maxLogLine {
+			n = min(len(s.pending), maxLogLine)
+		}
+		out = appendLogLine(out, s.pending[:n], s.name, now)
+		s.pending = s.pending[:copy(s.pending, s.pending[n:])]
+	}
+	return out
+}
+
+// appendLogLine encodes one log line as encoding/json would (HTML
+// characters escaped, invalid UTF-8 as U+FFFD), without reflection.
+func appendLogLine(out, msg []byte, stream string, t time.Time) []byte {
+	out = append(out, `{"log":"`...)
+	for i := 0; i < len(msg); {
+		c := msg[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				out = append(out, '\\', c)
+			case c == '\n':
+				out = append(out, `\n`...)
+			case c == '\r':
+				out = append(out, `\r`...)
+			case c == '\t':
+				out = append(out, `\t`...)
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				out = append(out, `\u00`...)
+				out = append(out, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
+			default:
+				out = append(out, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(msg[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			out = append(out, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			out = append(out, `\u202`...)
+			out = append(out, "0123456789abcdef"[r&0xf])
+		default:
+			out = append(out, msg[i:i+size]...)
+		}
+		i += size
+	}
+	out = append(out, `","stream":"`...)
+	out = append(out, stream...)
+	out = append(out, `","time":"`...)
+	out = t.UTC().AppendFormat(out, time.RFC3339Nano)
+	return append(out, "\"}\n"...)
+}
+
+// LogOptions are `docker logs`' flags.
+type LogOptions struct {
+	Follow     bool
+	Tail       int // lines from the end; -1 for all
+	Timestamps bool
+	Since      time.Time
+}
+
+// Logs writes the container's logged output to stdout and stderr, each
+// line to the stream it came from; with Follow it goes on until the
+// container stops.
+func (e *Engine) Logs(c *Container, o LogOptions, stdout, stderr io.Writer) error {
+	f, err := os.Open(c.LogPath())
+	if os.IsNotExist(err) {
+		if !o.Follow {
+			return nil // never started: nothing logged
+		}
+		f, err = e.waitLog(c)
+	}
+	if err != nil {
+		return fmt.Errorf("read logs: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	var lines [][]byte
+	tail := o.Tail
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(line) > 0 && line[len(line)-1] == '\n' {
+			if tail < 0 {
+				if err := writeLog(line, o, stdout, stderr); err != nil {
+					return err
+				}
+			} else if tail > 0 {
+				lines = append(lines, line)
+				if len(lines) > tail {
+					lines = lines[1:]
+				}
+			}
+			continue
+		}
+		if err != io.EOF {
+			return fmt.Errorf("read logs: %w", err)
+		}
+		// At the end of what is written so far; a part of a line stays
+		// to be completed.
+		for _, l := range lines {
+			if err := writeLog(l, o, stdout, stderr); err != nil {
+				return err
+			}
+		}
+		lines, tail = nil, -1
+		if !o.Follow || !e.stillRunning(c) {
+			if o.Follow {
+				// One last read: what was written before it stopped.
+				rest, _ := io.ReadAll(io.MultiReader(bytes.NewReader(line), r))
+				for _, l := range bytes.SplitAfter(rest, []byte("\n")) {
+					if len(l) > 0 && l[len(l)-1] == '\n' {
+						writeLog(l, o, stdout, stderr)
+					}
+				}
+			}
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+		r = bufio.NewReader(io.MultiReader(bytes.NewReader(line), f))
+	}
+}
+
+func writeLog(line []byte, o LogOptions, stdout, stderr io.Writer) error {
+	var l logLine
+	if err := json.Unmarshal(line, &l); err != nil {
+		return fmt.Errorf("read logs: bad line %q: %w", line, err)
+	}
+	if l.Time.Before(o.Since) {
+		return nil
+	}
+	w := stdout
+	if l.Stream == "stderr" {
+		w = stderr
+	}
+	var b []byte
+	if o.Timestamps {
+		// docker pads the fraction to 9 digits here, not in the file.
+		b = l.Time.AppendFormat(b, "2006-01-02T15:04:05.000000000Z07:00")
+		b = append(b, ' ')
+	}
+	_, err := w.Write(append(b, l.Log...))
+	return err
+}
+
+func (e *Engine) stillRunning(c *Container) bool {
+	cur, err := e.load(c.ID)
+	return err == nil && cur.Running()
+}
+
+// waitLog waits for the log of a container that has not started yet.
+func (e *Engine) waitLog(c *Container) (*os.File, error) {
+	for {
+		f, err := os.Open(c.LogPath())
+		if !os.IsNotExist(err) {
+			return f, err
+		}
+		if cur, lerr := e.load(c.ID); lerr != nil || cur.State.Status != Created {
+			return nil, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// ParseTail reads --tail: a number of lines or "all".
+func ParseTail(s string) (int, error) {
+	if s == "" || s == "all" {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: --tail %q: want a number of lines or \"all\"", ErrInvalid, s)
+	}
+	return n, nil
+}
