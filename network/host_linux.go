@@ -359,9 +359,10 @@ func nft(script string) error {
 }
 
 // attach gives the container its interface on n, the way libnetwork does:
-// a veth pair on the host, one end a port of the bridge, the other moved
-// into the container's network namespace and renamed there, then its
-// address, up, and (the first network's) default route.
+// a veth pair, one end on the host, a port of the bridge, the other in
+// the container's network namespace (made there, where libnetwork moves
+// it and renames it), then its address, up, and (the first network's)
+// default route.
 func (h *linuxHost) attach(n *Network, ep *Endpoint, sb *Sandbox, primary bool) (err error) {
 	ns, err := os.Open("/proc/" + strconv.Itoa(sb.Init.Pid) + "/ns/net")
 	if err != nil {
@@ -376,20 +377,20 @@ func (h *linuxHost) attach(n *Network, ep *Endpoint, sb *Sandbox, primary bool) 
 		return err
 	}
 	defer c.Close()
-	peer := "vtmp" + strings.TrimPrefix(ep.HostVeth, "veth")
-	if err := c.AddVeth(ep.HostVeth, peer, owner{id: sb.ContainerID, root: h.root}.String()); err != nil {
+	// The container's end is made in its namespace, under its name there:
+	// moving a device between namespaces costs an RCU grace period.
+	if err := c.AddVethTo(ep.HostVeth, ep.IfName, ns, owner{id: sb.ContainerID, root: h.root}.String()); err != nil {
 		return fmt.Errorf("attach to network %s: %w", n.Name, err)
 	}
 	defer func() {
 		if err != nil {
-			c.DeleteLink(ep.HostVeth) // and the peer, wherever it is by now
+			c.DeleteLink(ep.HostVeth) // and the peer, in the container
 		}
 	}()
 	for _, err := range []error{
 		c.SetMaster(ep.HostVeth, n.Bridge),
 		c.SetHairpin(ep.HostVeth),
 		c.SetUp(ep.HostVeth),
-		c.SetNetns(peer, ns),
 	} {
 		if err != nil {
 			return fmt.Errorf("attach to network %s: %w", n.Name, err)
@@ -403,7 +404,6 @@ func (h *linuxHost) attach(n *Network, ep *Endpoint, sb *Sandbox, primary bool) 
 	defer in.Close()
 	mac, _ := net.ParseMAC(ep.MAC)
 	steps := []func() error{
-		func() error { return in.SetName(peer, ep.IfName) },
 		func() error { return in.SetHardwareAddr(ep.IfName, mac) },
 		func() error { return in.AddAddr(ep.IfName, ep.Addr) },
 		func() error { return in.SetUp(ep.IfName) },

@@ -64,6 +64,26 @@ func (c *Conn) AddVeth(name, peer, alias string) error {
 	return c.newLink("add veth pair "+name+" and "+peer, name, alias, w.b)
 }
 
+// AddVethTo creates a veth pair whose second end is made straight in the
+// network namespace ns (an open /proc/PID/ns/net), named peer there, down:
+// nothing to move after. (A move waits for the kernel's RCU grace period,
+// ~10 ms here, holding the rtnl lock; so does a rename-free creation not.)
+func (c *Conn) AddVethTo(name, peer string, ns *os.File, alias string) error {
+	w := builder{b: ifinfomsg(0, 0, 0)}
+	w.str(unix.IFLA_IFNAME, name)
+	info := w.nest(unix.IFLA_LINKINFO)
+	w.str(unix.IFLA_INFO_KIND, "veth")
+	data := w.nest(unix.IFLA_INFO_DATA)
+	p := w.nest(vethInfoPeer)
+	w.b = append(w.b, ifinfomsg(0, 0, 0)...)
+	w.str(unix.IFLA_IFNAME, peer)
+	w.u32(unix.IFLA_NET_NS_FD, uint32(ns.Fd()))
+	w.end(p)
+	w.end(data)
+	w.end(info)
+	return c.newLink("add veth pair "+name+" and "+peer+" in "+ns.Name(), name, alias, w.b)
+}
+
 // newLink creates a device, then sets its alias: the kernel takes
 // IFLA_IFALIAS only on a change, not on a creation. If that fails, the
 // device goes again.
