@@ -32,12 +32,14 @@ deps: go-check
 	fi
 	@# xz: for a kernel whose modules are .ko.xz (Debian 12's are plain .ko),
 	@# as Go's standard library has no xz decoder (vmtest.readModule).
-	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci docker-registry:docker-registry xz:xz-utils; do \
+	@# nft, ip, nsenter: the bridge network's rules (minidocker runs nft),
+	@# and the network tests' checks.
+	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci docker-registry:docker-registry xz:xz-utils nft:nftables ip:iproute2 nsenter:util-linux; do \
 		command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "installing$$missing (layer and registry tests, benchmarks, the VM tier's modules)"; \
+			echo "installing$$missing (layer, registry and network tests, benchmarks, the VM tier's modules)"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 			case "$$missing" in *docker-registry*) \
 				if [ -d /run/systemd/system ] && systemctl is-enabled --quiet docker-registry 2>/dev/null; then \

@@ -54,7 +54,7 @@ func benchLayers(bin, outDir string, runs, warm int) error {
 	var all []contender
 	for _, driver := range []string{"overlay", "vfs"} {
 		for _, n := range counts {
-			argv := []string{bin, "run", "--rm", "--root", filepath.Join(tmp, "md-"+driver), "--storage-driver", driver}
+			argv := []string{bin, "run", "--rm", "--network", "none", "--root", filepath.Join(tmp, "md-"+driver), "--storage-driver", driver}
 			for _, l := range layers[:n] {
 				argv = append(argv, "--layer", l)
 			}

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minidocker/minidocker/internal/phase"
+	"github.com/minidocker/minidocker/network"
 	"github.com/minidocker/minidocker/testscript"
 )
 
@@ -43,6 +44,7 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 	}
 	defer os.RemoveAll(tmp)
 	defer removeBenchCgroups()
+	defer network.CleanHost(tmp) // the default bridge the bridge contender made and kept, and what a run killed by a signal left
 	// crun makes its state directory's parent even when told another.
 	for _, p := range []string{"/run/crun", "/run/runc"} {
 		if _, err := os.Stat(p); os.IsNotExist(err) {
@@ -60,10 +62,12 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 	crun, stopCrun := hiddenCgroup2()
 	defer stopCrun()
 	all := []contender{
-		{name: "minidocker run --rm (overlay)", run: command(append([]string{bin}, "run", "--rm", "--root", filepath.Join(tmp, "md"), "--layer", rootfs, "/bin/true")...),
-			note: "overlay of the rootfs + a fresh upper layer, its own cgroup v2 cgroup, device filter"},
-		{name: "minidocker run --rm --rootfs", run: command(bin, "run", "--rm", "--root", filepath.Join(tmp, "md"), "--rootfs", rootfs, "/bin/true"),
-			note: "the rootfs directory itself, as the runtimes get it"},
+		{name: "minidocker run --rm (overlay)", run: command(append([]string{bin}, "run", "--rm", "--network", "none", "--root", filepath.Join(tmp, "md"), "--layer", rootfs, "/bin/true")...),
+			note: "overlay of the rootfs + a fresh upper layer, its own cgroup v2 cgroup, device filter; --network none, as docker's"},
+		{name: "minidocker run --rm --rootfs", run: command(bin, "run", "--rm", "--network", "none", "--root", filepath.Join(tmp, "md"), "--rootfs", rootfs, "/bin/true"),
+			note: "the rootfs directory itself, as the runtimes get it; --network none"},
+		{name: "minidocker run --rm (bridge network)", run: command(append([]string{bin}, "run", "--rm", "--root", filepath.Join(tmp, "md"), "--layer", rootfs, "/bin/true")...),
+			note: "as overlay, on the default bridge network: a veth pair on the bridge, an address, /etc/hosts"},
 		{name: "runc run", peer: true, need: "runc", run: command("runc", "--root", filepath.Join(tmp, "runc"), "run", "--bundle", bundle, "md-bench"),
 			note: "the bundle's rootfs directory; cgroups v1 and v2"},
 		{name: "crun run", peer: true, need: "crun", run: crun(command("crun", "--root", filepath.Join(tmp, "crun"), "run", "--bundle", bundle, "md-bench")),
@@ -102,11 +106,19 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 		return err
 	}
 	info["load_after"] = loadavg()
-	mdArgs := []string{"run", "--rm", "--root", filepath.Join(tmp, "md"), "--layer", rootfs, "/bin/true"}
+	mdArgs := []string{"run", "--rm", "--network", "none", "--root", filepath.Join(tmp, "md"), "--layer", rootfs, "/bin/true"}
 	phases, err := breakdown(bin, mdArgs, filepath.Join(tmp, "phases"), runs)
 	if err != nil {
 		return err
 	}
+	// The same on the default bridge network: its bridge and rules were
+	// made by the first run and stay (as docker0 does); a container adds
+	// its veth pair and its address.
+	bridgePhases, err := breakdown(bin, slices.DeleteFunc(slices.Clone(mdArgs), func(a string) bool { return a == "--network" || a == "none" }), filepath.Join(tmp, "phases"), runs)
+	if err != nil {
+		return err
+	}
+	phases += "\n" + bridgePhases
 	r := &report{
 		name:  "startup",
 		extra: phases,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/minidocker/minidocker/cgroup"
+	"github.com/minidocker/minidocker/network"
 	"github.com/minidocker/minidocker/ns"
 	"golang.org/x/sys/unix"
 
@@ -140,18 +141,25 @@ func delegated(h *cgroup.Host, parent string) bool {
 var CleanerArgs = []string{"minidocker", "cgroup-cleanup"}
 
 // startCleaner starts a process that removes the cgroup if this one dies
-// without doing it (SIGKILL): `minidocker cgroup-cleanup PATH`, in its own
-// process group, out of the terminal's reach. It waits for end of file on
-// its stdin, whose write end only this process holds: the kernel closes it
-// however we end. Docker has the same job done by containerd's shim; a
-// detached container's monitor needs none (rm -f does it).
-func startCleaner(cg *cgroup.Cgroup) (stop func(), err error) {
+// without doing it (SIGKILL): `minidocker cgroup-cleanup PATH [ROOT]`, in
+// its own process group, out of the terminal's reach. It waits for end of
+// file on its stdin, whose write end only this process holds: the kernel
+// closes it however we end. With ROOT, it also opens the root's network
+// layer then, which stops the dead container's sandbox (its published
+// ports). Docker has the same job done by containerd's shim; a detached
+// container's monitor needs none (rm -f does it, or the next command
+// that opens the network layer).
+func startCleaner(cg *cgroup.Cgroup, netRoot string) (stop func(), err error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("start cgroup cleaner: %w", err)
 	}
 	defer r.Close()
-	cmd := exec.Command("/proc/self/exe", append(CleanerArgs[1:], cg.Path())...)
+	args := append(CleanerArgs[1:], cg.Path())
+	if netRoot != "" {
+		args = append(args, netRoot)
+	}
+	cmd := exec.Command("/proc/self/exe", args...)
 	cmd.Args[0] = CleanerArgs[0] // as for the init: see ns.InitArgs
 	cmd.Stdin = r
 	cmd.Dir = "/" // it may outlive us: it holds no directory of the caller's
@@ -161,7 +169,8 @@ func startCleaner(cg *cgroup.Cgroup) (stop func(), err error) {
 		return nil, fmt.Errorf("start cgroup cleaner: %w", err)
 	}
 	return func() {
-		w.Close() // nothing left for it to do: it ends at once
+		w.Write([]byte{0}) // all done: it ends at once
+		w.Close()
 		cmd.Wait()
 	}, nil
 }
@@ -171,17 +180,26 @@ func startCleaner(cg *cgroup.Cgroup) (stop func(), err error) {
 // container's cgroup, one named by a container ID, under any parent
 // (--cgroup-parent): never the parent, nor a cgroup that is not ours.
 func CgroupCleanup(args []string, stdin io.Reader) int {
-	if len(args) != 1 || !idRE(path.Base(path.Clean("/"+args[0]))) {
+	if len(args) < 1 || len(args) > 2 || !idRE(path.Base(path.Clean("/"+args[0]))) {
 		return ns.ExitEngine
 	}
 	phase.Mark("cleaner: main")
-	io.Copy(io.Discard, stdin)
+	var done [1]byte
+	if n, _ := io.ReadFull(stdin, done[:]); n == 1 {
+		return 0 // the byte: its process cleaned up itself
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	code := 0
 	if removeCgroup(ctx, args[0]) != nil {
-		return ns.ExitEngine
+		code = ns.ExitEngine
 	}
-	return 0
+	if len(args) == 2 {
+		if _, err := network.Open(args[1], network.Config{}); err != nil {
+			code = ns.ExitEngine
+		}
+	}
+	return code
 }
 
 // detectCgroups finds the cgroup2 mount once per process: every step of a

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/minidocker/minidocker/cgroup"
+	"github.com/minidocker/minidocker/network"
 )
 
 // Config is what a container is created with, stored once in its
@@ -46,6 +47,18 @@ type Config struct {
 	AutoRemove   bool    // --rm
 	StopSignal   string  `json:",omitempty"`
 	StopTimeout  *int    `json:",omitempty"` // seconds
+
+	// Networking as it was asked for, named as in docker's HostConfig.
+	// What it was given (addresses, interfaces, bound ports) is the
+	// network layer's: see Engine.Sandbox.
+	NetworkMode     string                // bridge, none, host or a network's name
+	PortBindings    []network.PortBinding `json:",omitempty"` // -p
+	ExposedPorts    []network.PortBinding `json:",omitempty"` // the image's EXPOSE and --expose
+	PublishAllPorts bool                  `json:",omitempty"` // -P
+	Aliases         []string              `json:",omitempty"`
+	IPAddress       string                `json:",omitempty"` // --ip
+	ExtraHosts      []string              `json:",omitempty"`
+	DNS             []string              `json:",omitempty"`
 }
 
 // Mount is one of a container's -v, --mount or --tmpfs.

@@ -208,6 +208,11 @@ func (e *Engine) removeStopped(ctx context.Context, c *Container, volumes bool) 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	var errs []error
+	// First, so that a crash from here on leaves a container that can
+	// have an address again, never an address without its container.
+	if err := e.releaseNetwork(c); err != nil {
+		errs = append(errs, err)
+	}
 	// A monitor killed after it made the cgroup leaves it behind.
 	if err := removeCgroup(ctx, cgroupPath(c)); err != nil {
 		errs = append(errs, err)

@@ -42,6 +42,7 @@ type CreateOptions struct {
 	AutoRemove    bool
 	StopSignal    string
 	StopTimeout   *int
+	Network       NetworkOptions
 }
 
 // Create makes a container, as `docker create`: it is stored, its
@@ -71,6 +72,14 @@ func (e *Engine) Create(ctx context.Context, o *CreateOptions) (*Container, erro
 	// After the container is in the store, so that a crash from here on
 	// leaves something rm removes.
 	crashAt("create-stored")
+	// Its address on its network now, as its name: a network that does
+	// not exist is refused at create, as docker refuses it.
+	if c.sandboxed() {
+		if _, _, err = e.sandbox(c); err != nil {
+			e.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true})
+			return nil, err
+		}
+	}
 	if err = e.prepareRootfs(ctx, c); err != nil {
 		e.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true})
 		return nil, err
@@ -236,6 +245,9 @@ func (e *Engine) newConfig(ctx context.Context, o *CreateOptions) (*Config, erro
 		return nil, err
 	}
 	cfg.Mounts = mounts
+	if err := e.netConfig(cfg, &o.Network, img, os.Geteuid() != 0); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 

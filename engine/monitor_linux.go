@@ -61,6 +61,10 @@ func (e *Engine) Start(ctx context.Context, c *Container) error {
 	if point := os.Getenv(crashEnv); point != "" {
 		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], crashEnv+"="+point)
 	}
+	if c.sandboxed() {
+		b, _ := json.Marshal(e.netCfg)
+		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], netConfigEnv+"="+string(b))
+	}
 	// Its own session: no terminal's signals reach it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
@@ -109,7 +113,7 @@ func Monitor(args []string) int {
 		tell(monitorMsg{Type: "error", Code: ns.ExitEngine, Error: "monitor: usage: minidocker monitor ROOT ID"})
 		return ns.ExitEngine
 	}
-	e, err := Open(args[0])
+	e, err := Open(args[0], WithNetworkConfig(netConfigFromEnv()))
 	var c *Container
 	if err == nil {
 		c, err = e.load(args[1])

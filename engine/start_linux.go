@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/minidocker/minidocker/cgroup"
+	"github.com/minidocker/minidocker/network"
 	"github.com/minidocker/minidocker/ns"
 	"github.com/minidocker/minidocker/unionfs"
 	"github.com/minidocker/minidocker/unionfs/mount"
@@ -135,6 +137,42 @@ type supervisor struct {
 	id          string // the container's, for one that has not read its config yet
 }
 
+// network gives the container its network: the host's (--network host),
+// only its loopback (none), or its sandbox: docker's /etc files
+// bind-mounted (unless the container mounts its own there), and its
+// interfaces and published ports once its init exists and before its
+// command runs (the prestart hook).
+func (s *supervisor) network(cfg *ns.Config) error {
+	c := s.c
+	if c.NetworkMode == "host" {
+		cfg.HostNetwork = true
+	}
+	if !c.sandboxed() {
+		return nil
+	}
+	m, sb, err := s.e.sandbox(c)
+	if err != nil {
+		return err
+	}
+	for _, f := range sb.Files() {
+		if !slices.ContainsFunc(cfg.Mounts, func(m ns.Mount) bool { return filepath.Clean(m.Destination) == f.Destination }) {
+			cfg.Mounts = append(cfg.Mounts, ns.Mount{Type: "bind", Source: f.Source, Destination: f.Destination})
+		}
+	}
+	cfg.Prestart = func(pid int) error {
+		init, err := network.ProcessOf(pid)
+		if err != nil {
+			return err
+		}
+		if err := m.Start(c.ID, init); err != nil {
+			return err
+		}
+		phase.Mark("cli: network started")
+		return nil
+	}
+	return nil
+}
+
 // output is one stream of the container: read, logged and, attached,
 // copied to the caller.
 type output struct {
@@ -159,12 +197,11 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 			s.abort(err)
 		}
 	}()
-	cur, err := e.load(c.ID)
-	if err != nil {
+	// Holding monitor.lock, we know no other monitor runs it: a state that
+	// says running is a dead one's (load, which asks that lock, would say
+	// running still: we hold it).
+	if _, err := os.Stat(filepath.Join(c.Dir, "config.json")); err != nil {
 		return s, err
-	}
-	if cur.State.Status == Running || cur.State.Status == Paused {
-		return s, fmt.Errorf("container %s %w", c.ID[:12], ErrRunning)
 	}
 	cfg, err := nsConfig(c)
 	if err != nil {
@@ -176,13 +213,20 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 	if cfg.Mounts, err = nsMounts(c); err != nil {
 		return s, err
 	}
+	if err := s.network(cfg); err != nil {
+		return s, err
+	}
 	if s.cg, err = createCgroup(c, cfg); err != nil {
 		return s, err
 	}
 	phase.Mark("cli: cgroup ready")
 	crashAt("monitor-cgroup")
 	if s.cg != nil && cleaner {
-		if s.stopCleaner, err = startCleaner(s.cg); err != nil {
+		netRoot := ""
+		if c.sandboxed() {
+			netRoot = e.Root
+		}
+		if s.stopCleaner, err = startCleaner(s.cg, netRoot); err != nil {
 			return s, err
 		}
 	}
@@ -310,6 +354,12 @@ func (s *supervisor) abort(cause error) {
 	}
 	if s.stopCleaner != nil {
 		s.stopCleaner()
+	}
+	if s.c.sandboxed() {
+		// The prestart hook may have run: its interfaces and ports go.
+		if m, err := s.e.Networks(); err == nil {
+			m.Stop(s.c.ID)
+		}
 	}
 	code := ExitEngineCode(cause)
 	s.e.update(s.c, func(st *State) error {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/minidocker/minidocker/network"
 	"github.com/minidocker/minidocker/unionfs"
 
 	"golang.org/x/sys/unix"
@@ -24,8 +25,11 @@ type Engine struct {
 	Images ImageStore // nil until an image store is plugged in
 	logf   func(format string, args ...any)
 
+	netCfg network.Config
+
 	mu     sync.Mutex
 	stores map[string]*unionfs.Store // by driver name; see snapshots
+	nets   *network.Manager          // see Networks
 }
 
 // Option configures Open.

@@ -9,11 +9,16 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/network"
 )
 
 func newTestEngine(t *testing.T) (*Engine, string) {
 	t.Helper()
-	e, err := Open(filepath.Join(t.TempDir(), "root"))
+	// The default bridge off: these tests are about the store, and make
+	// no bridge on the machine (chapter 09's transcripts test networks, in
+	// a network namespace of their own).
+	e, err := Open(filepath.Join(t.TempDir(), "root"), WithNetworkConfig(network.Config{Bridge: "none"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,13 +2,15 @@ package engine
 
 import (
 	"context"
-
+	"errors"
 	"fmt"
-	"github.com/minidocker/minidocker/cgroup"
-	"github.com/minidocker/minidocker/internal/phase"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/cgroup"
+	"github.com/minidocker/minidocker/internal/phase"
+	"github.com/minidocker/minidocker/network"
 )
 
 // watch copies the container's output into its log (and to the attached
@@ -144,6 +146,14 @@ func (s *supervisor) finish() (int, error) {
 	}
 	oom := false
 	var errs []error
+	if s.c.sandboxed() && !s.c.AutoRemove { // (--rm: Release does it)
+		if m, err := s.e.Networks(); err != nil {
+			errs = append(errs, err)
+		} else if err := m.Stop(s.c.ID); err != nil && !errors.Is(err, network.ErrNoContainer) {
+			errs = append(errs, fmt.Errorf("stop the container's network: %w", err))
+		}
+		phase.Mark("cli: network stopped")
+	}
 	if s.cg != nil {
 		oom = s.cg.OOMKilled()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -56,7 +56,9 @@ Commands:
   login       Log in to a registry
   logout      Log out from a registry
   logs        Fetch the logs of a container
+  network     Manage networks
   pause       Pause all processes within one or more containers
+  port        List port mappings or a specific mapping for the container
   ps          List containers
   pull        Download an image from a registry
   push        Upload an image to a registry
@@ -101,6 +103,10 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 		return runCommand(g, args[1:], stdin, stdout, stderr)
 	case "snapshots":
 		return snapshotsCommand(args[1:], stdout, stderr)
+	case "network":
+		return networkCommand(args[1:], stdin, stdout, stderr)
+	case "port":
+		return portCommand(args[1:], stdin, stdout, stderr)
 	case "stats":
 		return statsCommand(args[1:], stdout, stderr)
 	case "pull":

@@ -90,7 +90,7 @@ func createCommand(g globals, args []string, stdin, stdout, stderr *os.File) int
 	if err != nil {
 		return fail(stderr, err)
 	}
-	co, err := o.createOptions(rest)
+	co, err := o.createOptions(rest, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}

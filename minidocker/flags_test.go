@@ -19,6 +19,8 @@ func TestFlagsLikeDocker(t *testing.T) {
 		{[]string{"-h", "box", "--init", "--rm=false", "-w", "/tmp", "--rootfs", "r", "id"}, runOptions{hostname: "box", init: true, workdir: "/tmp", rootfs: "r"}, []string{"id"}},
 		{[]string{"-dit", "--name", "web", "-v", "data:/d", "--volume=/h:/c:ro", "--tmpfs", "/run", "--entrypoint", "", "--rootfs", "r", "x"},
 			runOptions{detach: true, interactive: true, tty: true, name: "web", volumes: []string{"data:/d", "/h:/c:ro"}, tmpfs: []string{"/run"}, entrypointSet: true, rootfs: "r"}, []string{"x"}},
+		{[]string{"-p", "8080:80", "-P", "--expose=443", "--network", "app", "--network-alias", "www", "--ip", "172.30.0.5", "--add-host", "db:10.0.0.5", "--dns", "10.0.0.53", "--rootfs", "r", "httpd"},
+			runOptions{net: networkOptions{publish: []string{"8080:80"}, publishAll: true, expose: []string{"443"}, network: "app", aliases: []string{"www"}, ip: "172.30.0.5", addHosts: []string{"db:10.0.0.5"}, dns: []string{"10.0.0.53"}}, rootfs: "r"}, []string{"httpd"}},
 	} {
 		var o runOptions
 		rest, err := o.flags("run").Parse(tc.args)
@@ -26,7 +28,7 @@ func TestFlagsLikeDocker(t *testing.T) {
 			t.Errorf("%q: %v", tc.args, err)
 			continue
 		}
-		if diff := cmp.Diff(tc.want, o, cmp.AllowUnexported(runOptions{}, storageOptions{}, cgroupOptions{}, remoteFlags{})); diff != "" {
+		if diff := cmp.Diff(tc.want, o, cmp.AllowUnexported(runOptions{}, storageOptions{}, cgroupOptions{}, remoteFlags{}, networkOptions{})); diff != "" {
 			t.Errorf("%q: (-want +got)\n%s", tc.args, diff)
 		}
 		if diff := cmp.Diff(tc.rest, rest); diff != "" {

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
 
 	"github.com/minidocker/minidocker/engine"
+	"github.com/minidocker/minidocker/network"
 )
 
 // containerJSON is docker inspect's shape for a container, with the
@@ -37,6 +40,58 @@ type containerJSON struct {
 	HostConfig      hostConfigJSON
 	Mounts          []mountJSON
 	Config          configJSON
+	NetworkSettings networkSettingsJSON
+}
+
+// networkSettingsJSON is docker's NetworkSettings: the top-level address
+// fields are the default bridge network's (empty on any other), Ports
+// the bindings while the container runs, Networks an endpoint per
+// network.
+type networkSettingsJSON struct {
+	Bridge                 string
+	SandboxID              string
+	SandboxKey             string
+	Ports                  map[string][]portBindingJSON
+	HairpinMode            bool
+	LinkLocalIPv6Address   string
+	LinkLocalIPv6PrefixLen int
+	SecondaryIPAddresses   []string
+	SecondaryIPv6Addresses []string
+	EndpointID             string
+	Gateway                string
+	GlobalIPv6Address      string
+	GlobalIPv6PrefixLen    int
+	IPAddress              string
+	IPPrefixLen            int
+	IPv6Gateway            string
+	MacAddress             string
+	Networks               map[string]*endpointJSON
+}
+
+type endpointJSON struct {
+	IPAMConfig          *ipamConfigJSON
+	Links               []string
+	Aliases             []string
+	MacAddress          string
+	DriverOpts          map[string]string
+	NetworkID           string
+	EndpointID          string
+	Gateway             string
+	IPAddress           string
+	IPPrefixLen         int
+	IPv6Gateway         string
+	GlobalIPv6Address   string
+	GlobalIPv6PrefixLen int
+	DNSNames            []string
+}
+
+type ipamConfigJSON struct {
+	IPv4Address string `json:",omitempty"`
+}
+
+type portBindingJSON struct {
+	HostIp   string
+	HostPort string
 }
 
 type stateJSON struct {
@@ -49,23 +104,28 @@ type stateJSON struct {
 }
 
 type hostConfigJSON struct {
-	Binds          []string
-	AutoRemove     bool
-	CapAdd         []string
-	CapDrop        []string
-	CgroupParent   string
-	Init           *bool
-	ReadonlyRootfs bool
-	Tmpfs          map[string]string
-	Memory         int64
-	MemorySwap     int64
-	NanoCpus       int64
-	CpuShares      int64
-	CpuPeriod      int64
-	CpuQuota       int64
-	CpusetCpus     string
-	CpusetMems     string
-	PidsLimit      *int64
+	Binds           []string
+	AutoRemove      bool
+	CapAdd          []string
+	CapDrop         []string
+	CgroupParent    string
+	Init            *bool
+	ReadonlyRootfs  bool
+	Tmpfs           map[string]string
+	Memory          int64
+	MemorySwap      int64
+	NanoCpus        int64
+	CpuShares       int64
+	CpuPeriod       int64
+	CpuQuota        int64
+	CpusetCpus      string
+	CpusetMems      string
+	PidsLimit       *int64
+	NetworkMode     string
+	PortBindings    map[string][]portBindingJSON
+	PublishAllPorts bool
+	ExtraHosts      []string
+	Dns             []string
 }
 
 type mountJSON struct {
@@ -93,6 +153,7 @@ type configJSON struct {
 	Cmd          []string
 	Image        string
 	Volumes      map[string]struct{}
+	ExposedPorts map[string]struct{} `json:",omitempty"`
 	WorkingDir   string
 	Entrypoint   []string
 	StopSignal   string `json:",omitempty"`
@@ -103,7 +164,7 @@ type configJSON struct {
 // nanoseconds, zero as 0001-01-01T00:00:00Z.
 func dockerTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-func inspectContainer(c *engine.Container) containerJSON {
+func inspectContainer(c *engine.Container, sb *network.Sandbox, nets []*network.Network) containerJSON {
 	st := c.State
 	j := containerJSON{ID: c.ID, Created: dockerTime(c.Created), Path: c.Path, Args: c.Args, Image: c.ImageID,
 		LogPath: c.LogPath(), Name: "/" + c.Name, Driver: c.Driver, Platform: "linux",
@@ -127,6 +188,7 @@ func inspectContainer(c *engine.Container) containerJSON {
 	if c.Init {
 		j.HostConfig.Init = &c.Init
 	}
+	inspectNetwork(&j, c, sb, nets)
 	if r.PidsLimit != 0 {
 		j.HostConfig.PidsLimit = &r.PidsLimit
 	}
@@ -171,8 +233,16 @@ func inspectCommand(args []string, stdin, stdout, stderr *os.File) int {
 	code = 0
 	for _, ref := range refs {
 		c, err := e.Get(ref)
+		var sb *network.Sandbox
 		if err == nil {
-			objs = append(objs, inspectContainer(c))
+			sb, err = e.Sandbox(c)
+		}
+		if err == nil {
+			var nets []*network.Network
+			if m, err := e.Networks(); err == nil {
+				nets, _ = m.Networks()
+			}
+			objs = append(objs, inspectContainer(c, sb, nets))
 			continue
 		}
 		if v, verr := e.Volume(ref); verr == nil && errors.Is(err, engine.ErrNoSuchContainer) {
@@ -220,4 +290,81 @@ func writeInspect(w io.Writer, format string, objs []any) error {
 		fmt.Fprintln(w)
 	}
 	return nil
+}
+
+// inspectNetwork fills in what docker's inspect says of the container's
+// networks: its HostConfig and Config settings, and its NetworkSettings
+// from its sandbox (sb, nil for none and host). An address is held from
+// create to rm (docker gives it back at stop), so it shows on a stopped
+// container too; ports only while it runs.
+func inspectNetwork(j *containerJSON, c *engine.Container, sb *network.Sandbox, nets []*network.Network) {
+	key := func(p network.PortBinding) string { return fmt.Sprintf("%d/%s", p.Port, p.Proto) }
+	hostPort := func(p network.PortBinding) portBindingJSON {
+		b := portBindingJSON{HostPort: strconv.Itoa(int(p.HostPort))}
+		if p.HostIP.IsValid() {
+			b.HostIp = p.HostIP.String()
+		}
+		if p.HostPort == 0 {
+			b.HostPort = ""
+		}
+		return b
+	}
+	j.HostConfig.NetworkMode, j.HostConfig.PublishAllPorts = c.NetworkMode, c.PublishAllPorts
+	j.HostConfig.ExtraHosts, j.HostConfig.Dns = c.ExtraHosts, c.DNS
+	j.HostConfig.PortBindings = map[string][]portBindingJSON{}
+	for _, p := range c.PortBindings {
+		j.HostConfig.PortBindings[key(p)] = append(j.HostConfig.PortBindings[key(p)], hostPort(p))
+	}
+	if len(c.ExposedPorts)+len(c.PortBindings) > 0 {
+		j.Config.ExposedPorts = map[string]struct{}{}
+		for _, p := range append(slices.Clone(c.ExposedPorts), c.PortBindings...) {
+			j.Config.ExposedPorts[key(p)] = struct{}{}
+		}
+	}
+	ns := &j.NetworkSettings
+	ns.Ports, ns.Networks = map[string][]portBindingJSON{}, map[string]*endpointJSON{}
+	if c.Running() {
+		for p := range j.Config.ExposedPorts {
+			ns.Ports[p] = nil // exposed, not published: null, as docker has it
+		}
+		if sb != nil {
+			for _, p := range sb.Ports {
+				b := hostPort(p)
+				if b.HostIp == "" {
+					b.HostIp = "0.0.0.0"
+				}
+				ns.Ports[key(p)] = append(ns.Ports[key(p)], b)
+			}
+		}
+		if c.NetworkMode != "host" {
+			ns.SandboxKey = fmt.Sprintf("/proc/%d/ns/net", c.State.Pid)
+		}
+	}
+	netID := func(name string) string {
+		for _, n := range nets {
+			if n.Name == name {
+				return n.ID
+			}
+		}
+		return ""
+	}
+	if sb == nil {
+		if c.NetworkMode == "host" || c.NetworkMode == "none" {
+			ns.Networks[c.NetworkMode] = &endpointJSON{NetworkID: netID(c.NetworkMode)}
+		}
+		return
+	}
+	j.HostsPath, j.HostnamePath, j.ResolvConfPath = sb.Files()[0].Source, sb.Files()[1].Source, sb.Files()[2].Source
+	for _, ep := range sb.Endpoints {
+		e := &endpointJSON{Aliases: ep.Aliases, MacAddress: ep.MAC, NetworkID: ep.NetworkID, Gateway: ep.Gateway.String(),
+			IPAddress: ep.Addr.Addr().String(), IPPrefixLen: ep.Addr.Bits()}
+		if ep.NetworkName != "bridge" {
+			e.DNSNames = []string{c.Name, c.ID[:12]}
+			e.DNSNames = append(e.DNSNames, ep.Aliases...)
+		}
+		if ep.NetworkName == "bridge" {
+			ns.Gateway, ns.IPAddress, ns.IPPrefixLen, ns.MacAddress = e.Gateway, e.IPAddress, e.IPPrefixLen, e.MacAddress
+		}
+		ns.Networks[ep.NetworkName] = e
+	}
 }

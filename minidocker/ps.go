@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/minidocker/minidocker/engine"
+	"github.com/minidocker/minidocker/network"
 )
 
 // psRow is one line of docker ps, with docker's field names for --format.
@@ -45,6 +47,15 @@ func psCommand(args []string, stdin, stdout, stderr *os.File) int {
 		return fail(stderr, err)
 	}
 	now := time.Now()
+	sandboxes := map[string]*network.Sandbox{}
+	if slices.ContainsFunc(list, func(c *engine.Container) bool { return c.NetworkMode != "" && (all || c.Running()) }) {
+		if m, err := e.Networks(); err == nil {
+			sbs, _ := m.Sandboxes()
+			for _, sb := range sbs {
+				sandboxes[sb.ContainerID] = sb
+			}
+		}
+	}
 	var rows []psRow
 	// Newest first, as docker lists them.
 	for i := len(list) - 1; i >= 0; i-- {
@@ -52,7 +63,9 @@ func psCommand(args []string, stdin, stdout, stderr *os.File) int {
 		if !all && !c.Running() {
 			continue
 		}
-		rows = append(rows, newPsRow(c, now, !noTrunc))
+		r := newPsRow(c, now, !noTrunc)
+		r.Ports, r.Networks = psNetwork(c, sandboxes[c.ID])
+		rows = append(rows, r)
 	}
 	if quiet && format == "" {
 		format = "{{.ID}}"
@@ -161,4 +174,36 @@ func writeTop(w io.Writer, procs []engine.Process) {
 			p.Start.Format("15:04"), p.TTY, cpu/3600, cpu/60%60, cpu%60, p.Cmd)
 	}
 	tw.Flush()
+}
+
+// psNetwork is docker ps's PORTS and NETWORKS columns: the published
+// ports while the container runs (0.0.0.0:8080->80/tcp), the exposed ones
+// alone (80/tcp), and the names of its networks.
+func psNetwork(c *engine.Container, sb *network.Sandbox) (ports, networks string) {
+	var ps, ns []string
+	published := map[string]bool{}
+	if sb != nil && c.Running() {
+		for _, p := range sb.Ports {
+			ip := "0.0.0.0"
+			if p.HostIP.IsValid() {
+				ip = p.HostIP.String()
+			}
+			ps = append(ps, fmt.Sprintf("%s:%d->%d/%s", ip, p.HostPort, p.Port, p.Proto))
+			published[fmt.Sprintf("%d/%s", p.Port, p.Proto)] = true
+		}
+	}
+	for _, p := range c.ExposedPorts {
+		if k := fmt.Sprintf("%d/%s", p.Port, p.Proto); !published[k] && !slices.Contains(ps, k) {
+			ps = append(ps, k)
+		}
+	}
+	switch {
+	case sb != nil:
+		for _, ep := range sb.Endpoints {
+			ns = append(ns, ep.NetworkName)
+		}
+	case c.NetworkMode != "":
+		ns = []string{c.NetworkMode}
+	}
+	return strings.Join(ps, ", "), strings.Join(ns, ",")
 }

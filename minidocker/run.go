@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -28,6 +29,7 @@ type runOptions struct {
 	storage                         storageOptions // --layer, --root, --storage-driver: storage.go
 	remote                          remoteFlags    // --insecure-registry, for an image pulled on the way
 	cgroup                          cgroupOptions  // cgroupflags.go
+	net                             networkOptions // networkflags.go
 	entrypointSet                   bool
 }
 
@@ -36,6 +38,7 @@ func (o *runOptions) flags(cmd string) *flagSet {
 	fs.List(&o.capAdd, "cap-add", "", "list", "Add Linux capabilities")
 	fs.List(&o.capDrop, "cap-drop", "", "list", "Drop Linux capabilities")
 	o.cgroup.flags(fs)
+	o.net.flags(fs)
 	if cmd == "run" {
 		fs.Bool(&o.detach, "detach", "d", "Run container in background and print container ID")
 	}
@@ -83,7 +86,7 @@ func runCommand(g globals, args []string, stdin, stdout, stderr *os.File) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	copts, err := o.createOptions(rest)
+	copts, err := o.createOptions(rest, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -127,7 +130,7 @@ func runCommand(g globals, args []string, stdin, stdout, stderr *os.File) int {
 
 // createOptions turns the flags and the arguments after them into what
 // the engine creates a container from.
-func (o *runOptions) createOptions(args []string) (*engine.CreateOptions, error) {
+func (o *runOptions) createOptions(args []string, stderr io.Writer) (*engine.CreateOptions, error) {
 	co := &engine.CreateOptions{
 		Name: o.name, Rootfs: o.rootfs, Layers: o.storage.layers, Driver: o.storage.driver,
 		WorkingDir: o.workdir, User: o.user, Hostname: o.hostname, Tty: o.tty, OpenStdin: o.interactive,
@@ -189,6 +192,9 @@ func (o *runOptions) createOptions(args []string) (*engine.CreateOptions, error)
 			return nil, err
 		}
 		co.Mounts = append(co.Mounts, m)
+	}
+	if co.Network, err = o.net.options(stderr); err != nil {
+		return nil, err
 	}
 	return co, nil
 }

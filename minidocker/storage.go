@@ -36,10 +36,17 @@ func (o *storageOptions) open(stderr io.Writer) (*engine.Engine, error) {
 	if root == "" {
 		root = defaultRoot()
 	}
-	return engine.Open(root, engine.WithLogf(func(format string, args ...any) {
+	netCfg, err := networkConfig(root)
+	if err != nil {
+		return nil, err
+	}
+	return engine.Open(root, engine.WithNetworkConfig(netCfg), engine.WithLogf(func(format string, args ...any) {
 		fmt.Fprintf(stderr, "minidocker: "+format+"\n", args...)
 	}))
 }
+
+// builtinRoot is root's state directory when nothing names another.
+const builtinRoot = "/var/lib/minidocker"
 
 // defaultRoot is docker's /var/lib/docker for minidocker; a user who is
 // not root gets one in their home, as rootless docker does.
@@ -50,11 +57,19 @@ func defaultRoot() string {
 		return d
 	}
 	if os.Geteuid() == 0 {
-		return "/var/lib/minidocker"
+		return builtinRoot
 	}
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "minidocker")
 	}
 	home, _ := os.UserHomeDir()
 	return filepath.Join(home, ".local", "share", "minidocker")
+}
+
+// stateRoot is the state directory: --root, or the default.
+func (o *runOptions) stateRoot() string {
+	if o.storage.root != "" {
+		return o.storage.root
+	}
+	return defaultRoot()
 }

@@ -139,7 +139,7 @@ func systemPrune(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	if !force {
-		fmt.Fprint(stdout, "WARNING! This will remove:\n  - all stopped containers\n")
+		fmt.Fprint(stdout, "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n")
 		if volumes {
 			fmt.Fprint(stdout, "  - all anonymous volumes not used by at least one container\n")
 		}
@@ -172,6 +172,21 @@ func systemPrune(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		return failed(stderr, err)
+	}
+	// The networks no container is on (and the default bridge off the
+	// host, if none is on it: see network.Manager.Prune).
+	if m, err := e.Networks(); err == nil {
+		names, err := m.Prune()
+		if len(names) > 0 {
+			fmt.Fprintln(stdout, "Deleted Networks:")
+			for _, n := range names {
+				fmt.Fprintln(stdout, n)
+			}
+			fmt.Fprintln(stdout)
+		}
+		if err != nil {
+			return failed(stderr, err)
+		}
 	}
 	if volumes {
 		names, space, err := e.PruneVolumes(false)

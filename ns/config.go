@@ -51,6 +51,9 @@ type Config struct {
 	// Mounts are the container's volumes, binds and tmpfs mounts, made
 	// after pivot_root (mountVolumes).
 	Mounts []Mount `json:",omitempty"`
+	// HostNetwork shares the caller's network namespace (--network host)
+	// instead of a new one.
+	HostNetwork bool `json:",omitempty"`
 	// Cgroup, if set, is the cgroup the init is born in (the parent's side:
 	// not sent to the init). Start clones straight into it.
 	Cgroup Cgroup `json:"-"`
@@ -58,6 +61,11 @@ type Config struct {
 	// its own work and about to exec the command (for limits the init's Go
 	// runtime would trip over, such as pids.max, which counts its threads).
 	BeforeExec func() error `json:"-"`
+	// Prestart, if set, runs in the parent with the init's PID at the same
+	// moment, before BeforeExec: the container's namespaces exist, its
+	// command has not started. It is OCI's prestart hook, where
+	// libnetwork gives the container its interfaces; so does minidocker.
+	Prestart func(pid int) error `json:"-"`
 	// WaitBeforeExec tells the init to wait for BeforeExec (set by Start).
 	WaitBeforeExec bool
 }

@@ -88,8 +88,10 @@ func initContainer(cfg *Config) error {
 	if err := unix.Sethostname([]byte(cfg.Hostname)); err != nil {
 		return fmt.Errorf("set hostname %q: %w", cfg.Hostname, err)
 	}
-	if err := loopbackUp(); err != nil {
-		return err
+	if !cfg.HostNetwork { // the host's lo is the host's business
+		if err := loopbackUp(); err != nil {
+			return err
+		}
 	}
 	if err := openMountSources(cfg); err != nil {
 		return err

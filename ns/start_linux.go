@@ -46,6 +46,9 @@ func Start(cfg *Config, stdio Stdio) (*Process, error) {
 	defer unix.Close(parent)
 
 	flags := uint64(Namespaces)
+	if cfg.HostNetwork {
+		flags &^= unix.CLONE_NEWNET
+	}
 	wait := [2]int{-1, -1}
 	if cfg.Rootless {
 		flags |= unix.CLONE_NEWUSER
@@ -117,7 +120,7 @@ func (p *Process) handshake(cfg *Config, sock, goAhead int) error {
 			return fmt.Errorf("release container init: %w", err)
 		}
 	}
-	cfg.WaitBeforeExec = cfg.BeforeExec != nil
+	cfg.WaitBeforeExec = cfg.BeforeExec != nil || cfg.Prestart != nil
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)
@@ -153,8 +156,15 @@ func (p *Process) handshake(cfg *Config, sock, goAhead int) error {
 			return &StartError{Code: m.Code, Msg: m.Error}
 		case "exec":
 			// The init waits for this byte to exec; an error kills it.
-			if err := cfg.BeforeExec(); err != nil {
-				return err
+			if cfg.Prestart != nil {
+				if err := cfg.Prestart(p.Pid); err != nil {
+					return err
+				}
+			}
+			if cfg.BeforeExec != nil {
+				if err := cfg.BeforeExec(); err != nil {
+					return err
+				}
 			}
 			if err := unix.Send(sock, []byte{0}, 0); err != nil {
 				return fmt.Errorf("release container init: %w", err)

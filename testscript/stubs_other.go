@@ -3,7 +3,9 @@
 package testscript
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"os"
 
 	ts "github.com/rogpeppe/go-internal/testscript"
@@ -20,6 +22,12 @@ func cgroup2Controllers() (map[string]bool, error) { return nil, nil }
 func testRamdisk() string { return "" }
 
 func watchLeaks(*ts.Env) error { return nil }
+
+func waitCleaners(string) {}
+
+func cmdRemotehost(s *ts.TestScript, _ bool, _ []string) { s.Fatalf("remotehost: needs Linux") }
+
+func dialIn(ns, network, addr string) (net.Conn, error) { return nil, errors.New("needs Linux") }
 
 func cmdHostns(s *ts.TestScript, _ bool, _ []string)      { s.Fatalf("hostns: needs Linux") }
 func cmdSysvshm(s *ts.TestScript, _ bool, _ []string)     { s.Fatalf("sysvshm: needs Linux") }

@@ -7,7 +7,6 @@ package testscript
 import (
 	"flag"
 	"os"
-	"path/filepath"
 	"testing"
 
 	ts "github.com/rogpeppe/go-internal/testscript"
@@ -62,10 +61,7 @@ func params(dir, workRoot string) ts.Params {
 			if dev := testRamdisk(); dev != "" {
 				e.Setenv("RAMDISK", dev)
 			}
-			// The engine's state goes in the transcript's work directory
-			// ($MINIDOCKER_ROOT), never the host's /var/lib/minidocker.
-			e.Setenv("MINIDOCKER_ROOT", filepath.Join(e.WorkDir, ".minidocker"))
-			return watchLeaks(e)
+			return setup(e)
 		},
 		Condition: condition,
 		Cmds: map[string]func(*ts.TestScript, bool, []string){
@@ -76,6 +72,9 @@ func params(dir, workRoot string) ts.Params {
 			"sysvshm":     cmdSysvshm,
 			"sharedmount": cmdSharedmount,
 			"registry":    cmdRegistry,
+			"fetch":       cmdFetch,
+			"netstate":    cmdNetstate,
+			"remotehost":  cmdRemotehost,
 		},
 	}
 }

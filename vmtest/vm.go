@@ -165,6 +165,9 @@ func (cfg *Config) writeInitramfs(file string) error {
 		{Name: "proc", Mode: modeDir | 0o755},
 		{Name: "sys", Mode: modeDir | 0o755},
 		{Name: "tmp", Mode: modeDir | 0o1777},
+		// The guest has no bridge or veth modules and no nft: its
+		// containers get --network none, as with dockerd --bridge=none.
+		{Name: "etc/minidocker/daemon.json", Mode: modeFile | 0o644, Data: []byte(`{"bridge": "none"}` + "\n")},
 	}, cfg.Files...)
 	entries = append(entries, cfg.Kernel.entries()...)
 	f, err := os.Create(file)
