@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/minidocker/minidocker/cgroup"
@@ -139,41 +137,6 @@ func delegated(h *cgroup.Host, parent string) bool {
 // CleanerArgs start the process that removes a cgroup when the process
 // that made it dies without doing so (see startCleaner).
 var CleanerArgs = []string{"minidocker", "cgroup-cleanup"}
-
-// startCleaner starts a process that removes the cgroup if this one dies
-// without doing it (SIGKILL): `minidocker cgroup-cleanup PATH [ROOT]`, in
-// its own process group, out of the terminal's reach. It waits for end of
-// file on its stdin, whose write end only this process holds: the kernel
-// closes it however we end. With ROOT, it also opens the root's network
-// layer then, which stops the dead container's sandbox (its published
-// ports). Docker has the same job done by containerd's shim; a detached
-// container's monitor needs none (rm -f does it, or the next command
-// that opens the network layer).
-func startCleaner(cg *cgroup.Cgroup, netRoot string) (stop func(), err error) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("start cgroup cleaner: %w", err)
-	}
-	defer r.Close()
-	args := append(CleanerArgs[1:], cg.Path())
-	if netRoot != "" {
-		args = append(args, netRoot)
-	}
-	cmd := exec.Command("/proc/self/exe", args...)
-	cmd.Args[0] = CleanerArgs[0] // as for the init: see ns.InitArgs
-	cmd.Stdin = r
-	cmd.Dir = "/" // it may outlive us: it holds no directory of the caller's
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("start cgroup cleaner: %w", err)
-	}
-	return func() {
-		w.Write([]byte{0}) // all done: it ends at once
-		w.Close()
-		cmd.Wait()
-	}, nil
-}
 
 // CgroupCleanup is the cleaner's side: after end of file on stdin, kill
 // whatever is left in the cgroup and remove it. It only ever removes a

@@ -7,6 +7,7 @@ package testscript
 import (
 	"flag"
 	"os"
+	"runtime"
 	"testing"
 
 	ts "github.com/rogpeppe/go-internal/testscript"
@@ -34,7 +35,27 @@ var programs = map[string]func(){
 func Main(m *testing.M) { ts.Main(m, programs) }
 
 // Run runs every dir/*.txtar transcript as a subtest.
-func Run(t *testing.T, dir string) { ts.Run(t, params(dir, workRoot(t))) }
+func Run(t *testing.T, dir string) {
+	needStatic(t)
+	ts.Run(t, params(dir, workRoot(t)))
+}
+
+// needStatic stops a run whose test binary is linked dynamically (cgo):
+// the transcripts run it inside containers, as their init and for exec,
+// and a root filesystem of busybox has no dynamic loader. Without it, each
+// exec fails with a bare "no such file or directory".
+func needStatic(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := staticELF(exe); err != nil || !ok {
+		t.Fatalf("the test binary %s is dynamically linked (cgo), and runs inside containers, which have no dynamic loader: run go test with CGO_ENABLED=0, as make test does (%v)", exe, err)
+	}
+}
 
 // workRoot is a directory for the transcripts' work directories, removed
 // after the test. (go-internal removes its own root only once every
