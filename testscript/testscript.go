@@ -52,8 +52,12 @@ func needStatic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := staticELF(exe); err != nil || !ok {
-		t.Fatalf("the test binary %s is dynamically linked (cgo), and runs inside containers, which have no dynamic loader: run go test with CGO_ENABLED=0, as make test does (%v)", exe, err)
+	ok, err := staticELF(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Fatalf("the test binary %s is dynamically linked (cgo), and runs inside containers, which have no dynamic loader: run go test with CGO_ENABLED=0, as make test does", exe)
 	}
 }
 
