@@ -75,6 +75,7 @@ func (e *Engine) Create(ctx context.Context, o *CreateOptions) (*Container, erro
 		e.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true})
 		return nil, err
 	}
+	e.emit(c.Config, "create", nil)
 	return c, nil
 }
 

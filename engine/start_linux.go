@@ -221,6 +221,9 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 			StartedAt: time.Now().UTC(), Cgroup: cgPath}
 		return nil
 	})
+	if err == nil {
+		e.emit(c.Config, "start", nil)
+	}
 	return s, err
 }
 

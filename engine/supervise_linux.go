@@ -4,8 +4,10 @@ import (
 	"context"
 
 	"fmt"
-	"github.com/minidocker/minidocker/cgroup"
+	"strconv"
 	"time"
+
+	"github.com/minidocker/minidocker/cgroup"
 
 	"golang.org/x/sys/unix"
 )
@@ -169,6 +171,10 @@ func (s *supervisor) finish() (int, error) {
 	if uerr != nil {
 		errs = append(errs, uerr)
 	}
+	if oom {
+		s.e.emit(s.c.Config, "oom", nil)
+	}
+	s.e.emit(s.c.Config, "die", map[string]string{"exitCode": strconv.Itoa(code)})
 	if s.c.AutoRemove {
 		// Under the store's lock, as rm: a create's check of names must
 		// not see it half gone.
