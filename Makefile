@@ -8,7 +8,7 @@ DEMO   := .cache/demo-rootfs
 # systems as a helper program, and the init needs no libc.
 export CGO_ENABLED := 0
 
-.PHONY: all build test vet deps demo bench update clean vm-shell
+.PHONY: all build test vet deps bench-deps demo bench update clean vm-shell
 
 all: build
 
@@ -30,17 +30,27 @@ deps: go-check
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; \
 		else echo "no qemu-system-x86_64: the VM tier (vmtest) will skip; apt-get install qemu-system-x86 as root"; fi; \
 	fi
-	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci; do \
+	@# xz: for a kernel whose modules are .ko.xz (Debian 12's are plain .ko),
+	@# as Go's standard library has no xz decoder (vmtest.readModule).
+	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci docker-registry:docker-registry xz:xz-utils; do \
 		command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "installing$$missing (layer tests and benchmarks)"; \
+			echo "installing$$missing (layer and registry tests, benchmarks, the VM tier's modules)"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+			case "$$missing" in *docker-registry*) \
+				if [ -d /run/systemd/system ] && systemctl is-enabled --quiet docker-registry 2>/dev/null; then \
+					echo "docker-registry: the package enabled a system service on :5000; the tests start their own on 127.0.0.1, so it is stopped and disabled"; \
+					systemctl disable --now --quiet docker-registry; \
+				fi;; \
+			esac; \
 		else echo "missing$$missing: the tests that use them skip (apt-get install$$missing, as root)"; fi; \
 	fi
 	$(GO) mod download
-	@# Debian's kernel for the VM tier, in .cache/vm (apt-get download: no root needed).
+	@# Debian's kernel for the VM tier and the modules its guest loads
+	@# (vmtest.GuestModules), in .cache/vm; a cache that lacks one is fetched
+	@# again (apt-get download: no root needed).
 	@if command -v apt-get >/dev/null; then $(GO) run ./vmtest/vmshell -fetch; \
 	else echo "no apt-get: the VM tier (vmtest) will skip"; fi
 
@@ -62,13 +72,21 @@ test: deps vet
 update:
 	$(GO) test ./chapters/... -update
 
+# The peers the side-by-side comparisons run against (Debian packages).
+bench-deps:
+	@missing=""; for t in runc:runc crun:crun dockerd:docker.io containerd:containerd; do \
+		command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing$$missing (benchmark peers)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "missing$$missing: those contenders are skipped (apt-get install$$missing, as root)"; fi; \
+	fi
+
 # Micro benchmarks, then the side-by-side comparisons (go run ./bench),
-# which write docs/bench/RESULTS.md and docs/bench/MONITOR.md.
-bench: deps build
-	@command -v containerd >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-		echo "installing containerd (the monitor benchmark's peer)" && apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd >/dev/null; } || \
-		echo "no containerd: the monitor benchmark measures minidocker's monitor alone"
+# which write docs/bench/RESULTS.md, MONITOR.md, NAME.json and NAME.svg.
+bench: deps bench-deps build
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
 	$(GO) run ./bench
 

@@ -4,9 +4,10 @@
 //
 //	go run ./bench            # every comparison
 //	go run ./bench extract    # layer extraction against GNU tar
+//	go run ./bench startup    # run /bin/true against runc, crun, docker and unshare
+//	go run ./bench layers     # run /bin/true on 1 to 128 layers, overlay and vfs
+//	go run ./bench pull       # pull a 5-layer image against ctr, docker, skopeo + umoci
 //	go run ./bench monitor    # a detached container's monitor's memory (PSS), against containerd's shim
-//
-// The startup benchmark is a testing.B: go test -bench . ./bench (make bench runs both).
 package main
 
 import (
@@ -22,16 +23,16 @@ func main() {
 	warm := flag.Int("warmups", 2, "unmeasured runs of each contender first")
 	cache := flag.String("cache", ".cache/bench", "where the generated layer is kept")
 	out := flag.String("out", "docs/bench", "where RESULTS.md and the raw samples go")
+	bin := flag.String("minidocker", "bin/minidocker", "the minidocker binary the startup comparison runs")
 	flag.StringVar(&only, "only", "", "run only the contenders whose names match this regexp")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract] [monitor]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract] [startup] [layers] [pull] [monitor]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	bin := flag.String("bin", "bin/minidocker", "the minidocker binary the monitor benchmark runs")
 	what := flag.Args()
 	if len(what) == 0 {
-		what = []string{"extract", "monitor"}
+		what = []string{"extract", "startup", "layers", "pull", "monitor"}
 	}
 	for _, w := range what {
 		switch w {
@@ -43,6 +44,21 @@ func main() {
 		case "monitor":
 			if err := benchMonitor(*out, *bin); err != nil {
 				fmt.Fprintln(os.Stderr, "bench monitor:", err)
+				os.Exit(1)
+			}
+		case "startup":
+			if err := benchStartup(*bin, *out, *runs, *warm); err != nil {
+				fmt.Fprintln(os.Stderr, "bench startup:", err)
+				os.Exit(1)
+			}
+		case "layers":
+			if err := benchLayers(*bin, *out, *runs, *warm); err != nil {
+				fmt.Fprintln(os.Stderr, "bench layers:", err)
+				os.Exit(1)
+			}
+		case "pull":
+			if err := benchPull(*bin, *cache, *out, *runs, *warm); err != nil {
+				fmt.Fprintln(os.Stderr, "bench pull:", err)
 				os.Exit(1)
 			}
 		default:

@@ -40,7 +40,7 @@ func benchMonitor(out string, bin string) error {
 		return err
 	}
 	root := filepath.Join(tmp, "state")
-	ctrd, cerr := startContainerd(filepath.Join(tmp, "containerd"))
+	ctrd, cerr := startShimd(filepath.Join(tmp, "containerd"))
 	if cerr == nil {
 		defer ctrd.stop()
 	}
@@ -115,10 +115,11 @@ func benchMonitor(out string, bin string) error {
 The anonymous part is the Go runtime of a fresh process: the monitor starts the container
 (JSON, the snapshot store, clone, the cgroup), then executes itself again as
 ` + "`monitor-watch`" + `, which inherits the init, its pidfd, the streams and monitor.lock and
-keeps nothing of that work. The file part is the binary's pages, which every monitor (and
-every other minidocker process) shares: it is divided among them, so one container alone
-pays for all of it. The shim is the same in kind (a Go program: its own runtime, and its
-binary's pages shared among the shims), larger in both parts.
+keeps nothing of that work. The file part is the binary's pages: ` + "`monitor-watch`" + ` gives back
+those its start touched (madvise MADV_DONTNEED on its code and read-only data) and keeps
+what its loop uses again; every monitor (and every other minidocker process) shares them,
+so their cost is divided among the monitors. The shim is the same in kind (a Go program:
+its own runtime, and its binary's pages shared among the shims), larger in both parts.
 `)
 	fmt.Print(b.String())
 	return os.WriteFile(filepath.Join(out, "MONITOR.md"), []byte(b.String()), 0o644)

@@ -11,12 +11,12 @@ import (
 	"time"
 )
 
-// containerd runs containerd from the Debian package, with its root,
+// shimd runs containerd from the Debian package, with its root,
 // state and socket in dir, for containerd-shim-runc-v2 to be measured
 // beside minidocker's monitor. stop kills it by PID and removes what it
 // wrote outside dir (/run/containerd, if it was not there before, and the
 // parent cgroup of the benchmark's containers).
-type containerd struct {
+type shimd struct {
 	dir, sock string
 	cmd       *exec.Cmd
 	hadRun    bool
@@ -24,14 +24,14 @@ type containerd struct {
 
 const shimCgroupParent = "/minidocker-bench-shim"
 
-func startContainerd(dir string) (*containerd, error) {
+func startShimd(dir string) (*shimd, error) {
 	if _, err := exec.LookPath("containerd"); err != nil {
 		return nil, fmt.Errorf("no containerd (apt-get install containerd): %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	c := &containerd{dir: dir, sock: filepath.Join(dir, "containerd.sock")}
+	c := &shimd{dir: dir, sock: filepath.Join(dir, "containerd.sock")}
 	_, err := os.Stat("/run/containerd")
 	c.hadRun = err == nil
 	config := fmt.Sprintf("version = 2\nroot = %q\nstate = %q\n[grpc]\n  address = %q\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  disable = true\n",
@@ -58,7 +58,7 @@ func startContainerd(dir string) (*containerd, error) {
 	return nil, fmt.Errorf("containerd did not answer on %s", c.sock)
 }
 
-func (c *containerd) ctr(args ...string) error {
+func (c *shimd) ctr(args ...string) error {
 	out, err := exec.Command("ctr", append([]string{"--address", c.sock}, args...)...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("ctr %s: %v: %s", strings.Join(args, " "), err, out)
@@ -68,7 +68,7 @@ func (c *containerd) ctr(args ...string) error {
 
 // run starts a detached container with its output logged to a file, as
 // the monitor logs it, and returns its shim's PID.
-func (c *containerd) run(rootfs, id, script string) (int, error) {
+func (c *shimd) run(rootfs, id, script string) (int, error) {
 	err := c.ctr("run", "-d", "--rootfs", "--env", "PATH=/bin:/usr/bin", "--log-uri", "file://"+filepath.Join(c.dir, id+".log"),
 		"--cgroup", shimCgroupParent+"/"+id, rootfs, id, "/bin/sh", "-c", script)
 	if err != nil {
@@ -89,7 +89,7 @@ func (c *containerd) run(rootfs, id, script string) (int, error) {
 	return 0, fmt.Errorf("no shim for %s", id)
 }
 
-func (c *containerd) remove(id string) {
+func (c *shimd) remove(id string) {
 	c.ctr("task", "kill", "-s", "KILL", id)
 	for i := 0; i < 50 && c.ctr("task", "rm", id) != nil; i++ {
 		time.Sleep(50 * time.Millisecond)
@@ -97,7 +97,7 @@ func (c *containerd) remove(id string) {
 	c.ctr("container", "rm", id)
 }
 
-func (c *containerd) stop() {
+func (c *shimd) stop() {
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { c.cmd.Wait(); close(done) }()

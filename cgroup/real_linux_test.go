@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // These tests use the real cgroup2 mount. Those that need a controller
@@ -32,6 +35,8 @@ func TestMain(m *testing.M) {
 		}
 	case "count":
 		count(os.Args[len(os.Args)-1])
+	case "directio":
+		directIO(os.Args[len(os.Args)-4:])
 	}
 	os.Exit(m.Run())
 }
@@ -58,6 +63,48 @@ func count(file string) {
 		os.WriteFile(file, []byte(strconv.Itoa(i)), 0o644)
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// directIO reads or writes a block device with O_DIRECT, 64 KiB at a time,
+// and writes how long that took into a file: OP DEVICE BYTES OUTFILE.
+// O_DIRECT, so that every byte is a bio the io controller sees now, not
+// page cache filled or written back later.
+func directIO(args []string) {
+	op, dev, out := args[0], args[1], args[3]
+	size, _ := strconv.Atoi(args[2])
+	flag := os.O_RDONLY
+	if op == "write" {
+		flag = os.O_WRONLY
+	}
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "directio:", err)
+		os.Exit(1)
+	}
+	f, err := os.OpenFile(dev, flag|syscall.O_DIRECT, 0)
+	if err != nil {
+		fail(err)
+	}
+	// O_DIRECT needs a buffer aligned to the device's block size: mmap's
+	// is page aligned.
+	buf, err := syscall.Mmap(-1, 0, 64<<10, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		fail(err)
+	}
+	begin := time.Now()
+	for done := 0; done < size; done += len(buf) {
+		if op == "write" {
+			_, err = f.Write(buf)
+		} else {
+			_, err = io.ReadFull(f, buf)
+		}
+		if err != nil {
+			fail(err)
+		}
+	}
+	if err := os.WriteFile(out, []byte(strconv.FormatInt(int64(time.Since(begin)), 10)), 0o644); err != nil {
+		fail(err)
+	}
+	os.Exit(0)
 }
 
 // realHost is the machine's cgroup2 mount; the test skips unless it can
@@ -179,12 +226,20 @@ func TestCoreFeatures(t *testing.T) {
 	if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
 		t.Fatalf("after Kill the process ended with %v, want killed", err)
 	}
+	// cpu.stat is a core file: a process's CPU time (its exec at least) is
+	// counted in its cgroup, on a hybrid host too. Read once it is dead:
+	// the time of a task still running is charged only at its next tick
+	// or switch, so right after Start it may still read 0.
+	if s, err = c.Stats(); err != nil || s.CPU.UsageUsec == 0 {
+		t.Errorf("cpu.stat of the cgroup after its process ran: %+v, %v; want usage_usec > 0", s, err)
+	}
 	if err := c.Remove(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(c.Dir()); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("after Remove: stat %s: %v, want it gone", c.Dir(), err)
 	}
+	t.Logf("after cgroup.kill and Remove: %s is gone", c.Dir())
 	if _, err := Create(h, c.Path(), nil); err != nil {
 		t.Fatalf("Create again after Remove: %v", err)
 	}
@@ -363,6 +418,106 @@ func TestCPUMaxThrottles(t *testing.T) {
 	}
 }
 
+// ramdiskEnv names a ramdisk (/dev/ramN, from brd) the tests may
+// overwrite: the VM tier gives each suite one of its own. The tests that
+// write to a block device use that one or none.
+const ramdiskEnv = "MINIDOCKER_TEST_RAMDISK"
+
+// testRamdisk is $MINIDOCKER_TEST_RAMDISK, checked to be a ramdisk (brd's
+// block major, 1) that nothing has mounted; the test skips without it.
+func testRamdisk(t *testing.T) (path string, major, minor uint32) {
+	path = os.Getenv(ramdiskEnv)
+	if path == "" {
+		t.Skipf("needs a ramdisk it may overwrite, named by %s (the VM tier loads brd and sets it)", ramdiskEnv)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		t.Fatalf("%s=%s: %v", ramdiskEnv, path, err)
+	}
+	major, minor = unix.Major(st.Rdev), unix.Minor(st.Rdev)
+	if st.Mode&syscall.S_IFMT != syscall.S_IFBLK || major != 1 {
+		t.Fatalf("%s=%s is not a ramdisk (block device, major 1): mode %o, major %d", ramdiskEnv, path, st.Mode, major)
+	}
+	mounts, _ := os.ReadFile("/proc/self/mountinfo")
+	if strings.Contains(string(mounts), fmt.Sprintf(" %d:%d ", major, minor)) {
+		t.Fatalf("%s=%s is mounted: the test would overwrite it", ramdiskEnv, path)
+	}
+	return path, major, minor
+}
+
+// TestIOMaxThrottles: io.max (--device-read-bps, --device-write-bps) holds
+// a reader's and a writer's O_DIRECT transfers, side by side in one
+// cgroup, each to its rate, and io.stat counts their bytes. Without the
+// limit, the same transfers are many times faster.
+func TestIOMaxThrottles(t *testing.T) {
+	h := realHost(t, "io")
+	dev, major, minor := testRamdisk(t)
+	const rate, size = 1 << 20, 2 << 20 // 1 MiB/s, 2 MiB each way: about 2 s
+	transfer := func(c *Cgroup) (read, write time.Duration) {
+		dir := t.TempDir()
+		var cmds []*exec.Cmd
+		for _, op := range []string{"read", "write"} {
+			cmds = append(cmds, start(t, c, "directio", op, dev, strconv.Itoa(size), filepath.Join(dir, op)))
+		}
+		var took []time.Duration
+		for i, op := range []string{"read", "write"} {
+			if err := cmds[i].Wait(); err != nil {
+				t.Fatalf("O_DIRECT %s of %s: %v", op, dev, err)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, op))
+			ns, _ := strconv.ParseInt(string(b), 10, 64)
+			if err != nil || ns <= 0 {
+				t.Fatalf("O_DIRECT %s of %s: no time reported: %q, %v", op, dev, b, err)
+			}
+			took = append(took, time.Duration(ns))
+		}
+		return took[0], took[1]
+	}
+	mibps := func(d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
+
+	free := create(t, h, nil)
+	freeRead, freeWrite := transfer(free)
+
+	c := create(t, h, &Resources{
+		DeviceReadBps:  []DeviceRate{{Path: dev, Major: major, Minor: minor, Rate: rate}},
+		DeviceWriteBps: []DeviceRate{{Path: dev, Major: major, Minor: minor, Rate: rate}},
+	})
+	ioMax, err := os.ReadFile(filepath.Join(c.Dir(), "io.max"))
+	if want := fmt.Sprintf("%d:%d rbps=%d wbps=%d riops=max wiops=max", major, minor, rate, rate); err != nil || strings.TrimSpace(string(ioMax)) != want {
+		t.Fatalf("io.max = %q, %v; want %q", ioMax, err, want)
+	}
+	read, write := transfer(c)
+	s, err := c.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st *IOStats
+	for i := range s.IO {
+		if s.IO[i].Major == major && s.IO[i].Minor == minor {
+			st = &s.IO[i]
+		}
+	}
+	t.Logf("io.max %d:%d rbps=%d wbps=%d enforced (%s): O_DIRECT read of %d MiB in %v (%.2f MiB/s, %.0f%% of the limit), write in %v (%.2f MiB/s, %.0f%%); unlimited: read in %v (%.0f MiB/s), write in %v (%.0f MiB/s); io.stat %+v",
+		major, minor, rate, rate, dev, size>>20, read.Round(time.Millisecond), mibps(read), 100*mibps(read), write.Round(time.Millisecond), mibps(write), 100*mibps(write),
+		freeRead.Round(time.Millisecond), mibps(freeRead), freeWrite.Round(time.Millisecond), mibps(freeWrite), st)
+	if st == nil || st.ReadBytes != size || st.WriteBytes != size {
+		t.Errorf("io.stat of the cgroup for %d:%d = %+v; want rbytes=wbytes=%d", major, minor, st, size)
+	}
+	// The rate may exceed the limit by what blk-throttle grants a first
+	// time slice (100 ms) at once; an emulated machine can only be slower.
+	for _, x := range []struct {
+		op            string
+		limited, free time.Duration
+	}{{"read", read, freeRead}, {"write", write, freeWrite}} {
+		if r := mibps(x.limited); r > 1.15 || r < 0.6 {
+			t.Errorf("%s at %.2f MiB/s under a limit of 1 MiB/s, want within -40%%..+15%%", x.op, r)
+		}
+		if mibps(x.free) < 4 {
+			t.Errorf("%s at %.2f MiB/s without a limit: the device is too slow to tell the limit from it", x.op, mibps(x.free))
+		}
+	}
+}
+
 // TestCpusetAndWeight: --cpuset-cpus and --cpu-shares land in the files.
 func TestCpusetAndWeight(t *testing.T) {
 	h := realHost(t, "cpu", "cpuset")
@@ -385,8 +540,9 @@ func TestCpusetAndWeight(t *testing.T) {
 func TestDeviceFilterAttached(t *testing.T) {
 	h := realHost(t)
 	bb := busybox(t)
-	// The host's first disk; without one (the VM tier's guest), sd's 8:0:
-	// unfiltered, opening it fails with ENXIO, not EPERM.
+	// The host's first disk (the ramdisk /dev/ram0 in the VM tier's guest);
+	// without one, sd's 8:0: unfiltered, opening it fails with ENXIO, not
+	// EPERM.
 	majmin := "8:0"
 	if blocks, _ := os.ReadDir("/sys/dev/block"); len(blocks) > 0 {
 		majmin = blocks[0].Name()

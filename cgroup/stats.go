@@ -112,6 +112,11 @@ func readFlat(file string) (map[string]uint64, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseFlat(file, data)
+}
+
+// parseFlat parses the contents of file, read by the caller.
+func parseFlat(file string, data []byte) (map[string]uint64, error) {
 	kv := map[string]uint64{}
 	for _, line := range strings.Split(string(data), "\n") {
 		k, v, ok := strings.Cut(line, " ")

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -16,6 +15,8 @@ import (
 	"github.com/minidocker/minidocker/cgroup"
 	"github.com/minidocker/minidocker/ns"
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // cgroupPath is where a container's cgroup goes: parent/ID.
@@ -166,11 +167,14 @@ func startCleaner(cg *cgroup.Cgroup) (stop func(), err error) {
 }
 
 // CgroupCleanup is the cleaner's side: after end of file on stdin, kill
-// whatever is left in the cgroup and remove it.
+// whatever is left in the cgroup and remove it. It only ever removes a
+// container's cgroup, one named by a container ID, under any parent
+// (--cgroup-parent): never the parent, nor a cgroup that is not ours.
 func CgroupCleanup(args []string, stdin io.Reader) int {
-	if len(args) != 1 || !strings.HasPrefix(path.Clean("/"+args[0])+"/", cgroup.DefaultParent+"/") {
+	if len(args) != 1 || !idRE(path.Base(path.Clean("/"+args[0]))) {
 		return ns.ExitEngine
 	}
+	phase.Mark("cleaner: main")
 	io.Copy(io.Discard, stdin)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -224,6 +224,7 @@ func MonitorWatch(args []string) int {
 	if s.monitorLock == nil || s.log == nil {
 		return ns.ExitEngine
 	}
+	dropCodePages()
 	s.watch()
 	if _, err := s.finish(); err != nil {
 		var fe *FinishError

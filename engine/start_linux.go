@@ -16,6 +16,8 @@ import (
 	"github.com/minidocker/minidocker/unionfs"
 	"github.com/minidocker/minidocker/unionfs/mount"
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // snapshots opens the snapshot store under the root, with the container's
@@ -60,7 +62,9 @@ func (e *Engine) prepareRootfs(ctx context.Context, c *Container) error {
 // init performs in the container's own mount namespace).
 func (e *Engine) rootfs(ctx context.Context, c *Container) (string, []mount.Mount, error) {
 	if c.Rootfs != "" {
-		return c.Rootfs, nil, nil
+		// It was there at create; it may be gone since.
+		_, err := checkDir("rootfs", c.Rootfs)
+		return c.Rootfs, nil, err
 	}
 	s, err := e.snapshots(c.Driver)
 	if err != nil {
@@ -175,6 +179,7 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 	if s.cg, err = createCgroup(c, cfg); err != nil {
 		return s, err
 	}
+	phase.Mark("cli: cgroup ready")
 	crashAt("monitor-cgroup")
 	if s.cg != nil && cleaner {
 		if s.stopCleaner, err = startCleaner(s.cg); err != nil {

@@ -154,7 +154,13 @@ func (e *Engine) load(id string) (*Container, error) {
 		return nil, err
 	}
 	if err := readJSON(filepath.Join(dir, "state.json"), &c.State); err != nil {
-		return nil, err
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		// Not synced (see writeFileAtomic): a machine's crash may leave it
+		// empty. Whatever it said, nothing of the container runs now.
+		c.State = State{Status: Dead, Error: err.Error()}
+		return c, nil
 	}
 	if c.Running() && !monitorAlive(dir) {
 		// The monitor holds its lock for as long as it lives. Read the
@@ -262,7 +268,10 @@ func (e *Engine) update(c *Container, fn func(*State) error) error {
 	defer unlock()
 	var st State
 	if err := readJSON(filepath.Join(c.Dir, "state.json"), &st); err != nil {
-		return err
+		if errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		st = State{Status: Dead} // unreadable: see load
 	}
 	if err := fn(&st); err != nil {
 		return err

@@ -183,3 +183,20 @@ func fmtList(l []string) string {
 	}
 	return s + "]"
 }
+
+// A state file a machine's crash left empty reads as dead, not as an
+// error that would stop every command.
+func TestEmptyStateIsDead(t *testing.T) {
+	e, rootfs := newTestEngine(t)
+	c, err := e.Create(context.Background(), &CreateOptions{Rootfs: rootfs, Args: []string{"true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(c.Dir, "state.json"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.List()
+	if err != nil || len(list) != 1 || list[0].State.Status != Dead {
+		t.Fatalf("List = %v, %v", list, err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/minidocker/minidocker/cgroup"
+	"github.com/minidocker/minidocker/internal/phase"
 
 	"golang.org/x/sys/unix"
 )
@@ -119,6 +120,7 @@ func writeAll(fd int, b []byte) error {
 // so a reader that finds it free finds the end recorded.
 func (s *supervisor) finish() (int, error) {
 	code, err := s.p.Wait()
+	phase.Mark("cli: container exited")
 	s.p.Close()
 	crashAt("monitor-exited")
 	if err != nil {
@@ -155,6 +157,7 @@ func (s *supervisor) finish() (int, error) {
 		}
 		cancel()
 	}
+	phase.Mark("cli: cgroup removed")
 	if s.stopCleaner != nil {
 		s.stopCleaner()
 	}

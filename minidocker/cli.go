@@ -11,6 +11,8 @@ import (
 
 	"github.com/minidocker/minidocker/engine"
 	"github.com/minidocker/minidocker/ns"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // Main runs the minidocker command line with args (args[0] is the program
@@ -36,25 +38,36 @@ func Main(args []string) int {
 	return run(args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 
-const usage = `Usage:  minidocker COMMAND
+const usage = `Usage:  minidocker [OPTIONS] COMMAND
 
 A small container engine, built one chapter at a time.
+
+Options:
+  -D, --debug   Print debug output: every registry HTTP exchange (no secrets)
 
 Commands:
   create      Create a new container
   exec        Execute a command in a running container
+  images      List images
+  import      Import the contents from a tarball to create a filesystem image
   inspect     Return low-level information on containers and volumes
   kill        Kill one or more running containers
+  login       Log in to a registry
+  logout      Log out from a registry
   logs        Fetch the logs of a container
   pause       Pause all processes within one or more containers
   ps          List containers
+  pull        Download an image from a registry
+  push        Upload an image to a registry
   restart     Restart one or more containers
   rm          Remove one or more containers
+  rmi         Remove one or more images
   run         Create and run a new container
   snapshots   Work with the snapshot store (layers), as 'ctr snapshots'
   start       Start one or more stopped containers
   stats       Display a live stream of container(s) resource usage statistics
   stop        Stop one or more running containers
+  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
   top         Display the running processes of a container
   unpause     Unpause all processes within one or more containers
   version     Show the minidocker version
@@ -67,29 +80,12 @@ Run 'minidocker COMMAND --help' for more information on a command.
 // Version is set at build time (-ldflags "-X ...Version=v0.1.0").
 var Version = "dev"
 
-// commands are minidocker's commands by name.
-var commands = map[string]func(args []string, stdin, stdout, stderr *os.File) int{
-	"run":       runCommand,
-	"create":    createCommand,
-	"exec":      execCommand,
-	"start":     startCommand,
-	"stop":      stopCommand,
-	"kill":      killCommand,
-	"restart":   restartCommand,
-	"pause":     pauseCommand,
-	"unpause":   unpauseCommand,
-	"rm":        rmCommand,
-	"wait":      waitCommand,
-	"ps":        psCommand,
-	"logs":      logsCommand,
-	"inspect":   inspectCommand,
-	"top":       topCommand,
-	"volume":    volumeCommand,
-	"snapshots": func(args []string, _, stdout, stderr *os.File) int { return snapshotsCommand(args, stdout, stderr) },
-	"stats":     func(args []string, _, stdout, stderr *os.File) int { return statsCommand(args, stdout, stderr) },
-}
-
 func run(args []string, stdin, stdout, stderr *os.File) int {
+	phase.Mark("cli: main")
+	var g globals
+	for len(args) > 0 && (args[0] == "--debug" || args[0] == "-D") {
+		g.debug, args = true, args[1:]
+	}
 	if len(args) == 0 || args[0] == "--help" || args[0] == "help" {
 		io.WriteString(stdout, usage)
 		if len(args) == 0 {
@@ -97,10 +93,59 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 		}
 		return 0
 	}
-	if cmd, ok := commands[args[0]]; ok {
-		return cmd(args[1:], stdin, stdout, stderr)
-	}
 	switch args[0] {
+	case "run":
+		return runCommand(g, args[1:], stdin, stdout, stderr)
+	case "snapshots":
+		return snapshotsCommand(args[1:], stdout, stderr)
+	case "stats":
+		return statsCommand(args[1:], stdout, stderr)
+	case "pull":
+		return pullCommand(g, args[1:], stdout, stderr)
+	case "push":
+		return pushCommand(g, args[1:], stdout, stderr)
+	case "images":
+		return imagesCommand(g, args[1:], stdout, stderr)
+	case "tag":
+		return tagCommand(g, args[1:], stdout, stderr)
+	case "rmi":
+		return rmiCommand(g, args[1:], stdout, stderr)
+	case "import":
+		return importCommand(g, args[1:], stdin, stdout, stderr)
+	case "login":
+		return loginCommand(g, args[1:], stdin, stdout, stderr)
+	case "logout":
+		return logoutCommand(g, args[1:], stdout, stderr)
+	case "create":
+		return createCommand(g, args[1:], stdin, stdout, stderr)
+	case "start":
+		return startCommand(args[1:], stdin, stdout, stderr)
+	case "stop":
+		return stopCommand(args[1:], stdin, stdout, stderr)
+	case "kill":
+		return killCommand(args[1:], stdin, stdout, stderr)
+	case "restart":
+		return restartCommand(args[1:], stdin, stdout, stderr)
+	case "pause":
+		return pauseCommand(args[1:], stdin, stdout, stderr)
+	case "unpause":
+		return unpauseCommand(args[1:], stdin, stdout, stderr)
+	case "rm":
+		return rmCommand(args[1:], stdin, stdout, stderr)
+	case "wait":
+		return waitCommand(args[1:], stdin, stdout, stderr)
+	case "ps":
+		return psCommand(args[1:], stdin, stdout, stderr)
+	case "logs":
+		return logsCommand(args[1:], stdin, stdout, stderr)
+	case "inspect":
+		return inspectCommand(args[1:], stdin, stdout, stderr)
+	case "top":
+		return topCommand(args[1:], stdin, stdout, stderr)
+	case "exec":
+		return execCommand(args[1:], stdin, stdout, stderr)
+	case "volume":
+		return volumeCommand(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "minidocker version %s\n", Version)
 		return 0

@@ -8,6 +8,8 @@ import (
 
 	"github.com/minidocker/minidocker/engine"
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // proxied are the signals `minidocker run` passes on to the container, as
@@ -32,6 +34,7 @@ func runContainer(e *engine.Engine, c *engine.Container, interactive bool, stdin
 	if err != nil {
 		return 0, err
 	}
+	phase.Mark("cli: command started")
 	go func() {
 		for sig := range sigs {
 			ss.Signal(sig.(syscall.Signal))

@@ -11,23 +11,23 @@ import (
 	"github.com/minidocker/minidocker/engine"
 )
 
-// command is the frame every container command shares: its flags, --root,
+// ctrCommand is the frame every container command shares: its flags, --root,
 // --help, and docker's exit code 1 for an error from the engine.
-type command struct {
+type ctrCommand struct {
 	name, usage string
 	fs          *flagSet
 	storage     storageOptions
 }
 
-func newCommand(name, usage string) *command {
-	c := &command{name: name, usage: usage, fs: &flagSet{cmd: name}}
+func newCtrCommand(name, usage string) *ctrCommand {
+	c := &ctrCommand{name: name, usage: usage, fs: &flagSet{cmd: name}}
 	c.storage.rootFlag(c.fs)
 	return c
 }
 
 // parse parses args; done means the command is over (help, or a bad
 // flag) with exit code code.
-func (c *command) parse(args []string, min int, stdout, stderr io.Writer) (rest []string, code int, done bool) {
+func (c *ctrCommand) parse(args []string, min int, stdout, stderr io.Writer) (rest []string, code int, done bool) {
 	rest, err := c.fs.Parse(args)
 	if errors.Is(err, errHelp) {
 		fmt.Fprintf(stdout, "Usage:  minidocker %s %s\n\nOptions:\n%s", c.name, c.usage, c.fs.Usage())
@@ -46,7 +46,7 @@ func (c *command) parse(args []string, min int, stdout, stderr io.Writer) (rest 
 	return rest, 0, false
 }
 
-func (c *command) open(stderr io.Writer) (*engine.Engine, int, bool) {
+func (c *ctrCommand) open(stderr io.Writer) (*engine.Engine, int, bool) {
 	e, err := c.storage.open(stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "minidocker: %v\n", err)
@@ -75,7 +75,7 @@ func each(e *engine.Engine, refs []string, stdout, stderr io.Writer, fn func(*en
 	return code
 }
 
-func createCommand(args []string, stdin, stdout, stderr *os.File) int {
+func createCommand(g globals, args []string, stdin, stdout, stderr *os.File) int {
 	var o runOptions
 	fs := o.flags("create")
 	rest, err := fs.Parse(args)
@@ -94,8 +94,10 @@ func createCommand(args []string, stdin, stdout, stderr *os.File) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if err := checkImages(e, co, "create"); err != nil {
-		return fail(stderr, err)
+	if co.Image != "" {
+		if err := withImages(e, o.storage, g, o.remote, stderr); err != nil {
+			return fail(stderr, err)
+		}
 	}
 	c, err := e.Create(context.Background(), co)
 	if err != nil {
@@ -106,7 +108,7 @@ func createCommand(args []string, stdin, stdout, stderr *os.File) int {
 }
 
 func startCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCommand("start", "[OPTIONS] CONTAINER [CONTAINER...]")
+	cmd := newCtrCommand("start", "[OPTIONS] CONTAINER [CONTAINER...]")
 	var attach, interactive bool
 	cmd.fs.Bool(&attach, "attach", "a", "Attach STDOUT/STDERR and forward signals")
 	cmd.fs.Bool(&interactive, "interactive", "i", "Attach container's STDIN")
@@ -148,7 +150,7 @@ func startCommand(args []string, stdin, stdout, stderr *os.File) int {
 }
 
 func stopCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCommand("stop", "[OPTIONS] CONTAINER [CONTAINER...]")
+	cmd := newCtrCommand("stop", "[OPTIONS] CONTAINER [CONTAINER...]")
 	var t string
 	cmd.fs.String(&t, "time", "t", "int", "Seconds to wait before killing the container")
 	refs, code, done := cmd.parse(args, 1, stdout, stderr)
@@ -180,7 +182,7 @@ func parseTimeout(t string) (*int, error) {
 }
 
 func restartCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCommand("restart", "[OPTIONS] CONTAINER [CONTAINER...]")
+	cmd := newCtrCommand("restart", "[OPTIONS] CONTAINER [CONTAINER...]")
 	var t string
 	cmd.fs.String(&t, "time", "t", "int", "Seconds to wait before killing the container")
 	refs, code, done := cmd.parse(args, 1, stdout, stderr)
@@ -208,7 +210,7 @@ func restartCommand(args []string, stdin, stdout, stderr *os.File) int {
 }
 
 func killCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCommand("kill", "[OPTIONS] CONTAINER [CONTAINER...]")
+	cmd := newCtrCommand("kill", "[OPTIONS] CONTAINER [CONTAINER...]")
 	sig := "KILL"
 	cmd.fs.String(&sig, "signal", "s", "string", "Signal to send to the container (default KILL)")
 	refs, code, done := cmd.parse(args, 1, stdout, stderr)
@@ -235,7 +237,7 @@ func unpauseCommand(args []string, stdin, stdout, stderr *os.File) int {
 }
 
 func freezeCommand(name string, args []string, stdout, stderr io.Writer, fn func(*engine.Engine, *engine.Container) error) int {
-	cmd := newCommand(name, "CONTAINER [CONTAINER...]")
+	cmd := newCtrCommand(name, "CONTAINER [CONTAINER...]")
 	refs, code, done := cmd.parse(args, 1, stdout, stderr)
 	if done {
 		return code
@@ -248,7 +250,7 @@ func freezeCommand(name string, args []string, stdout, stderr io.Writer, fn func
 }
 
 func rmCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCommand("rm", "[OPTIONS] CONTAINER [CONTAINER...]")
+	cmd := newCtrCommand("rm", "[OPTIONS] CONTAINER [CONTAINER...]")
 	var o engine.RemoveOptions
 	cmd.fs.Bool(&o.Force, "force", "f", "Force the removal of a running container (uses SIGKILL)")
 	cmd.fs.Bool(&o.Volumes, "volumes", "v", "Remove anonymous volumes associated with the container")
@@ -266,7 +268,7 @@ func rmCommand(args []string, stdin, stdout, stderr *os.File) int {
 }
 
 func waitCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCommand("wait", "CONTAINER [CONTAINER...]")
+	cmd := newCtrCommand("wait", "CONTAINER [CONTAINER...]")
 	refs, code, done := cmd.parse(args, 1, stdout, stderr)
 	if done {
 		return code
@@ -293,7 +295,7 @@ func waitCommand(args []string, stdin, stdout, stderr *os.File) int {
 }
 
 func logsCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCommand("logs", "[OPTIONS] CONTAINER")
+	cmd := newCtrCommand("logs", "[OPTIONS] CONTAINER")
 	var o engine.LogOptions
 	tail := "all"
 	cmd.fs.Bool(&o.Follow, "follow", "f", "Follow log output")
@@ -323,7 +325,7 @@ func logsCommand(args []string, stdin, stdout, stderr *os.File) int {
 }
 
 func topCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCommand("top", "CONTAINER")
+	cmd := newCtrCommand("top", "CONTAINER")
 	refs, code, done := cmd.parse(args, 1, stdout, stderr)
 	if done {
 		return code

@@ -16,7 +16,7 @@ import (
 // namespaces and cgroup, attached to our streams or our terminal; its exit
 // code is ours.
 func execCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCommand("exec", "[OPTIONS] CONTAINER COMMAND [ARG...]")
+	cmd := newCtrCommand("exec", "[OPTIONS] CONTAINER COMMAND [ARG...]")
 	var o engine.ExecOptions
 	var interactive bool
 	var envFiles []string

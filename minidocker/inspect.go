@@ -156,7 +156,7 @@ func inspectContainer(c *engine.Container) containerJSON {
 }
 
 func inspectCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCommand("inspect", "[OPTIONS] NAME|ID [NAME|ID...]")
+	cmd := newCtrCommand("inspect", "[OPTIONS] NAME|ID [NAME|ID...]")
 	var format string
 	cmd.fs.String(&format, "format", "f", "string", "Format output using a custom template")
 	refs, code, done := cmd.parse(args, 1, stdout, stderr)

@@ -26,7 +26,7 @@ var psHeaders = psRow{ID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", Cr
 	Ports: "PORTS", Status: "STATUS", Size: "SIZE", Names: "NAMES", Labels: "LABELS", Mounts: "MOUNTS", Networks: "NETWORKS", State: "STATE"}
 
 func psCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCommand("ps", "[OPTIONS]")
+	cmd := newCtrCommand("ps", "[OPTIONS]")
 	var all, quiet, noTrunc bool
 	var format string
 	cmd.fs.Bool(&all, "all", "a", "Show all containers (default shows just running)")
@@ -74,7 +74,14 @@ func newPsRow(c *engine.Container, now time.Time, trunc bool) psRow {
 		}
 	}
 	r.Mounts = strings.Join(mounts, ",")
-	cmd := strings.Join(append([]string{c.Path}, c.Args...), " ")
+	// As dockerd lists it: an argument with a space in single quotes.
+	cmd := c.Path
+	for _, a := range c.Args {
+		if strings.Contains(a, " ") {
+			a = "'" + a + "'"
+		}
+		cmd += " " + a
+	}
 	if trunc {
 		r.ID = c.ID[:12]
 		if len([]rune(cmd)) > 20 {
@@ -99,38 +106,6 @@ func statusText(c *engine.Container, now time.Time) string {
 		return "Dead"
 	}
 	return "Created"
-}
-
-// humanDuration is go-units' HumanDuration, which docker prints.
-func humanDuration(d time.Duration) string {
-	switch s := int(d.Seconds()); {
-	case s < 1:
-		return "Less than a second"
-	case s == 1:
-		return "1 second"
-	case s < 60:
-		return fmt.Sprintf("%d seconds", s)
-	}
-	switch m := int(d.Minutes()); {
-	case m == 1:
-		return "About a minute"
-	case m < 60:
-		return fmt.Sprintf("%d minutes", m)
-	}
-	switch h := int(d.Round(time.Hour).Hours()); {
-	case h == 1:
-		return "About an hour"
-	case h < 48:
-		return fmt.Sprintf("%d hours", h)
-	case h < 24*7*2:
-		return fmt.Sprintf("%d days", h/24)
-	case h < 24*30*2:
-		return fmt.Sprintf("%d weeks", h/24/7)
-	case h < 24*365*2:
-		return fmt.Sprintf("%d months", h/24/30)
-	default:
-		return fmt.Sprintf("%d years", int(d.Hours())/24/365)
-	}
 }
 
 // writeTable is docker's --format: "" or "table" for def, "table
@@ -170,17 +145,6 @@ func writeTable[T any](w io.Writer, format, def string, headers T, rows []T) err
 		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
-}
-
-// templateFuncs are docker's template functions that transcripts use.
-var templateFuncs = template.FuncMap{
-	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	},
-	"join":  strings.Join,
-	"upper": strings.ToUpper,
-	"lower": strings.ToLower,
 }
 
 // writeTop prints docker top's columns: ps -ef's.

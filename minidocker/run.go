@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/minidocker/minidocker/engine"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // runOptions are `minidocker run`'s flags, named as docker names them
@@ -24,6 +26,7 @@ type runOptions struct {
 	rm, readOnly, detach            bool
 	capAdd, capDrop                 []string
 	storage                         storageOptions // --layer, --root, --storage-driver: storage.go
+	remote                          remoteFlags    // --insecure-registry, for an image pulled on the way
 	cgroup                          cgroupOptions  // cgroupflags.go
 	entrypointSet                   bool
 }
@@ -47,6 +50,7 @@ func (o *runOptions) flags(cmd string) *flagSet {
 	fs.Bool(&o.rm, "rm", "", "Automatically remove the container and its anonymous volumes when it exits")
 	fs.String(&o.rootfs, "rootfs", "", "DIR", "Root filesystem directory to run in (instead of an image)")
 	o.storage.flags(fs)
+	o.remote.flags(fs, false)
 	fs.String(&o.stopSignal, "stop-signal", "", "string", "Signal to stop the container (default SIGTERM)")
 	fs.String(&o.stopTimeout, "stop-timeout", "", "int", "Timeout (in seconds) to stop a container")
 	fs.List(&o.tmpfs, "tmpfs", "", "list", "Mount a tmpfs directory (/path[:options])")
@@ -64,7 +68,7 @@ Create and run a new container
 Options:
 %s`
 
-func runCommand(args []string, stdin, stdout, stderr *os.File) int {
+func runCommand(g globals, args []string, stdin, stdout, stderr *os.File) int {
 	var o runOptions
 	fs := o.flags("run")
 	rest, err := fs.Parse(args)
@@ -83,14 +87,17 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if err := checkImages(e, copts, "run"); err != nil {
-		return fail(stderr, err)
+	if copts.Image != "" {
+		if err := withImages(e, o.storage, g, o.remote, stderr); err != nil {
+			return fail(stderr, err)
+		}
 	}
 	ctx := context.Background()
 	c, err := e.Create(ctx, copts)
 	if err != nil {
 		return fail(stderr, err)
 	}
+	phase.Mark("cli: storage ready")
 	if o.detach {
 		if err := e.Start(ctx, c); err != nil {
 			if o.rm {
@@ -102,6 +109,7 @@ func runCommand(args []string, stdin, stdout, stderr *os.File) int {
 		return 0
 	}
 	code, err := runContainer(e, c, o.interactive, stdin, stdout, stderr)
+	phase.Mark("cli: container removed")
 	if err != nil {
 		var fe *engine.FinishError
 		if errors.As(err, &fe) {
@@ -183,15 +191,6 @@ func (o *runOptions) createOptions(args []string) (*engine.CreateOptions, error)
 		co.Mounts = append(co.Mounts, m)
 	}
 	return co, nil
-}
-
-// checkImages refuses an image while the engine has no image store to
-// find it in.
-func checkImages(e *engine.Engine, co *engine.CreateOptions, cmd string) error {
-	if co.Image != "" && e.Images == nil {
-		return fmt.Errorf("%s needs --rootfs DIR, a root filesystem directory, or --layer DIR for each layer: minidocker has no image store yet to find image %q in (see 'minidocker %s --help')", cmd, co.Image, cmd)
-	}
-	return nil
 }
 
 // checkEnv refuses an entry without a key, as docker does ("=x").

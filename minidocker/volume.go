@@ -30,7 +30,7 @@ func volumeCommand(args []string, stdin, stdout, stderr *os.File) int {
 	sub, args := args[0], args[1:]
 	switch sub {
 	case "create":
-		cmd := newCommand("volume create", "[OPTIONS] [VOLUME]")
+		cmd := newCtrCommand("volume create", "[OPTIONS] [VOLUME]")
 		var labels []string
 		cmd.fs.List(&labels, "label", "", "list", "Set metadata for a volume")
 		names, code, done := cmd.parse(args, 0, stdout, stderr)
@@ -60,7 +60,7 @@ func volumeCommand(args []string, stdin, stdout, stderr *os.File) int {
 		fmt.Fprintln(stdout, v.Name)
 		return 0
 	case "ls", "list":
-		cmd := newCommand("volume ls", "[OPTIONS]")
+		cmd := newCtrCommand("volume ls", "[OPTIONS]")
 		var quiet bool
 		var format string
 		cmd.fs.Bool(&quiet, "quiet", "q", "Only display volume names")
@@ -89,7 +89,7 @@ func volumeCommand(args []string, stdin, stdout, stderr *os.File) int {
 		}
 		return 0
 	case "inspect":
-		cmd := newCommand("volume inspect", "[OPTIONS] VOLUME [VOLUME...]")
+		cmd := newCtrCommand("volume inspect", "[OPTIONS] VOLUME [VOLUME...]")
 		var format string
 		cmd.fs.String(&format, "format", "f", "string", "Format output using a custom template")
 		names, code, done := cmd.parse(args, 1, stdout, stderr)
@@ -116,7 +116,7 @@ func volumeCommand(args []string, stdin, stdout, stderr *os.File) int {
 		}
 		return code
 	case "rm", "remove":
-		cmd := newCommand("volume rm", "[OPTIONS] VOLUME [VOLUME...]")
+		cmd := newCtrCommand("volume rm", "[OPTIONS] VOLUME [VOLUME...]")
 		var force bool
 		cmd.fs.Bool(&force, "force", "f", "Force the removal of one or more volumes")
 		names, code, done := cmd.parse(args, 1, stdout, stderr)

@@ -10,6 +10,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 var initName = []byte("minidocker-init\x00")
@@ -64,6 +66,8 @@ func report(err error) int {
 }
 
 func readConfig() (*Config, error) {
+	phase.Mark("init: main")
+	defer phase.Mark("init: config read")
 	buf := make([]byte, 1<<20)
 	n, _, err := unix.Recvfrom(syncFd, buf, 0)
 	if err != nil {
@@ -93,6 +97,7 @@ func initContainer(cfg *Config) error {
 	if err := setupRootfs(kernelFS{}, cfg); err != nil {
 		return err
 	}
+	phase.Mark("init: rootfs ready")
 	if cfg.Tty {
 		if err := setupTty(cfg.ConsoleSize); err != nil {
 			return err
@@ -128,6 +133,7 @@ func initContainer(cfg *Config) error {
 	}
 	// The command starts with no signal blocked, whatever this thread had.
 	unix.PthreadSigmask(unix.SIG_SETMASK, &unix.Sigset_t{}, nil)
+	phase.Mark("init: exec")
 	return execError(cfg.Args[0], unix.Exec(path, cfg.Args, env))
 }
 

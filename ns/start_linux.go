@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/internal/phase"
 )
 
 // Stdio are the container's standard streams. With Config.Tty they are
@@ -27,6 +29,10 @@ type Process struct {
 // InitArgs is how the container's init is started: the running binary, named
 // minidocker (so a test binary that dispatches on argv[0] runs minidocker too).
 var InitArgs = []string{"minidocker", "init"}
+
+// InitEnv is the init's environment: empty, but for the startup
+// benchmark's phase marks (internal/phase) when it asks for them.
+var InitEnv = phase.Environ()
 
 // Start clones the container's init into new namespaces, finishes the
 // parent's part (user namespace maps), hands it the config and waits until
@@ -85,7 +91,7 @@ func Start(cfg *Config, stdio Stdio) (*Process, error) {
 // and reports joined=false: the caller moves it before releasing it.
 func cloneInto(cg Cgroup, stdfds []int, flags uint64, wait [2]int) (pid, pidfd int, joined bool, err error) {
 	if cg == nil {
-		pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, nil, stdfds, flags, -1, wait)
+		pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, InitEnv, stdfds, flags, -1, wait)
 		return pid, pidfd, true, err
 	}
 	dir, err := cg.Open()
@@ -93,10 +99,10 @@ func cloneInto(cg Cgroup, stdfds []int, flags uint64, wait [2]int) (pid, pidfd i
 		return 0, -1, false, err
 	}
 	defer dir.Close()
-	pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, nil, stdfds, flags, int(dir.Fd()), wait)
+	pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, InitEnv, stdfds, flags, int(dir.Fd()), wait)
 	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.E2BIG) || errors.Is(err, unix.EINVAL) {
 		// No clone3, or one without CLONE_INTO_CGROUP (Linux 5.3 to 5.6).
-		pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, nil, stdfds, flags, -1, wait)
+		pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, InitEnv, stdfds, flags, -1, wait)
 		return pid, pidfd, false, err
 	}
 	return pid, pidfd, true, err

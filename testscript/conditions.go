@@ -8,7 +8,8 @@ import (
 )
 
 // condition answers the conditions go-internal does not know: [root],
-// [userns], [overlay], [cgroup2], [cgroup2:CONTROLLER] and [static].
+// [userns], [overlay], [cgroup2], [cgroup2:CONTROLLER], [static] and
+// [ramdisk].
 func condition(cond string) (bool, error) {
 	name, arg, hasArg := strings.Cut(cond, ":")
 	switch {
@@ -27,9 +28,17 @@ func condition(cond string) (bool, error) {
 		return controllers[arg], err
 	case cond == "static":
 		return testBinaryStatic()
+	case cond == "ramdisk":
+		return testRamdisk() != "", nil
 	}
-	return false, fmt.Errorf("unknown condition %q (want root, userns, overlay, cgroup2, cgroup2:CONTROLLER, static or one of go-internal's)", cond)
+	return false, fmt.Errorf("unknown condition %q (want root, userns, overlay, cgroup2, cgroup2:CONTROLLER, static, ramdisk or one of go-internal's)", cond)
 }
+
+// RamdiskEnv names a ramdisk (/dev/ramN, from the brd module) that
+// transcripts may overwrite: the VM tier sets it. [ramdisk] is true when
+// it names one that nothing has mounted, and a transcript finds it in
+// $RAMDISK. Never a guess: a transcript makes a file system on it.
+const RamdiskEnv = "MINIDOCKER_TEST_RAMDISK"
 
 // testBinaryStatic reports whether the running test binary can be copied
 // into a root filesystem that has no dynamic loader.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // canUserns reports whether we can really make a user namespace: a child
@@ -69,3 +71,24 @@ var cgroup2Controllers = sync.OnceValues(func() (map[string]bool, error) {
 	}
 	return nil, nil
 })
+
+// testRamdisk is $MINIDOCKER_TEST_RAMDISK if it is a ramdisk (a block
+// device of brd's major, 1) that is not mounted, or "".
+func testRamdisk() string {
+	dev := os.Getenv(RamdiskEnv)
+	var st unix.Stat_t
+	if dev == "" || unix.Stat(dev, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFBLK || unix.Major(st.Rdev) != 1 {
+		return ""
+	}
+	mounts, err := readMountinfo()
+	if err != nil {
+		return ""
+	}
+	devno := fmt.Sprintf("%d:%d", unix.Major(st.Rdev), unix.Minor(st.Rdev))
+	for _, m := range mounts {
+		if f := strings.Fields(m.line); len(f) > 2 && f[2] == devno {
+			return ""
+		}
+	}
+	return dev
+}

@@ -43,6 +43,10 @@ func TestFailures(t *testing.T) {
 		{"! hostns uts X", "unsupported: ! hostns"},
 		{"sysvshm", "usage: sysvshm VAR"},
 		{"sharedmount", "usage: sharedmount DIR"},
+		{"registry", "usage: registry start [-basic] [VAR]"},
+		{"registry stop", "usage: registry start [-basic] [VAR]"},
+		{"registry start A B", "usage: registry start [-basic] [VAR]"},
+		{"! registry start", "unsupported: ! registry"},
 		{"[bogus] exec true", `unknown condition "bogus"`},
 		{"[cgroup2:] exec true", `unknown condition "cgroup2:"`},
 		// The leak check: a process left running with $WORK on its

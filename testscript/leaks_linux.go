@@ -203,8 +203,10 @@ func isNameByte(b byte) bool {
 // otherWork matches a path in another transcript's work directory, in
 // this test binary or another one running beside it, or in a Go test's
 // t.TempDir (/tmp/TestName123/001): go test ./... runs packages side by
-// side, and the unionfs tests mount overlays there.
-var otherWork = regexp.MustCompile(`/((go-test-script|` + workRootPrefix + `)[^/]*/script-[^/]+|(Test|Benchmark|Fuzz)[^/]*/[0-9]{3})(/|$)`)
+// side, and the unionfs tests mount overlays there; or in the scratch
+// directories of `go run ./bench` (/tmp/minidocker-bench-*), whose
+// tmpfs, containerd and dockerd mount there while tests run.
+var otherWork = regexp.MustCompile(`/((go-test-script|` + workRootPrefix + `)[^/]*/script-[^/]+|(Test|Benchmark|Fuzz)[^/]*/[0-9]{3}|minidocker-bench-[^/]+)(/|$)`)
 
 // mountChanges lists the mounts that appeared or disappeared since
 // before, leaving out those of other transcripts running beside this one.

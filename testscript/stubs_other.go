@@ -17,6 +17,8 @@ func hasOverlay() bool { return false }
 
 func cgroup2Controllers() (map[string]bool, error) { return nil, nil }
 
+func testRamdisk() string { return "" }
+
 func watchLeaks(*ts.Env) error { return nil }
 
 func cmdHostns(s *ts.TestScript, _ bool, _ []string)      { s.Fatalf("hostns: needs Linux") }

@@ -52,22 +52,22 @@ func workRoot(t testing.TB) string {
 
 const workRootPrefix = "minidocker-scripts"
 
-// setup runs before each transcript: the engine's state goes in its work
-// directory ($MINIDOCKER_ROOT), never the host's /var/lib/minidocker, and
-// the leak check watches it.
-func setup(e *ts.Env) error {
-	e.Setenv("MINIDOCKER_ROOT", filepath.Join(e.WorkDir, ".minidocker"))
-	return watchLeaks(e)
-}
-
 // params are the harness's settings, with work directories under workRoot.
 func params(dir, workRoot string) ts.Params {
 	return ts.Params{
 		Dir:           dir,
 		WorkdirRoot:   workRoot,
 		UpdateScripts: *update,
-		Setup:         setup,
-		Condition:     condition,
+		Setup: func(e *ts.Env) error {
+			if dev := testRamdisk(); dev != "" {
+				e.Setenv("RAMDISK", dev)
+			}
+			// The engine's state goes in the transcript's work directory
+			// ($MINIDOCKER_ROOT), never the host's /var/lib/minidocker.
+			e.Setenv("MINIDOCKER_ROOT", filepath.Join(e.WorkDir, ".minidocker"))
+			return watchLeaks(e)
+		},
+		Condition: condition,
 		Cmds: map[string]func(*ts.TestScript, bool, []string){
 			"mkrootfs":    cmdMkrootfs,
 			"exits":       cmdExits,
@@ -75,6 +75,7 @@ func params(dir, workRoot string) ts.Params {
 			"hostns":      cmdHostns,
 			"sysvshm":     cmdSysvshm,
 			"sharedmount": cmdSharedmount,
+			"registry":    cmdRegistry,
 		},
 	}
 }

@@ -2,12 +2,15 @@ package unionfs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // Without overlay (here: as a user who may not mount), the store falls
@@ -83,5 +86,46 @@ func TestCorruptMetadata(t *testing.T) {
 	_, err = s.Stat(context.Background(), "x")
 	if err == nil || !strings.Contains(err.Error(), metadataFile) {
 		t.Errorf("stat with corrupt metadata: %v", err)
+	}
+}
+
+// The probe's verdict is kept for the kernel and the file system it was
+// reached on: a second store on the same root believes it (here a made-up
+// failure, so no mount is needed to tell), one on another kernel probes
+// again.
+func TestProbeCached(t *testing.T) {
+	root := t.TempDir()
+	var u unix.Utsname
+	var st unix.Stat_t
+	if err := unix.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Stat(root, &st); err != nil {
+		t.Fatal(err)
+	}
+	kernel := unix.ByteSliceToString(u.Release[:])
+	write := func(r probeResult) {
+		b, _ := json.Marshal(r)
+		if err := os.WriteFile(filepath.Join(root, probeFile), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(probeResult{Kernel: kernel, Dev: st.Dev, Error: "made up by the test"})
+	var lines []string
+	logf := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	s, err := New(root, WithLogf(logf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Driver() != "vfs" || len(lines) != 1 || !strings.Contains(lines[0], "made up by the test") {
+		t.Errorf("cached failure: driver %s, log %q; want vfs, the cached reason", s.Driver(), lines)
+	}
+	write(probeResult{Kernel: "another kernel", Dev: st.Dev, Error: "made up by the test"})
+	if err := overlayWorks(root); err != nil && strings.Contains(err.Error(), "made up") {
+		t.Errorf("a verdict from another kernel was believed: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, probeFile))
+	if err != nil || !strings.Contains(string(b), kernel) {
+		t.Errorf("the probe did not keep its verdict: %s, %v", b, err)
 	}
 }

@@ -1,6 +1,7 @@
 package unionfs
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 type metadata struct {
 	NextID    uint64             `json:"next_id"`
 	Snapshots map[string]*record `json:"snapshots"`
+	read      []byte             // the file as read: unchanged, it is not written again
 }
 
 type record struct {
@@ -86,6 +88,7 @@ func (s *Store) readMetadata() (*metadata, error) {
 	if err := json.Unmarshal(b, md); err != nil {
 		return nil, fmt.Errorf("read store metadata %s: %w", filepath.Join(s.home, metadataFile), err)
 	}
+	md.read = b
 	if md.Snapshots == nil {
 		md.Snapshots = map[string]*record{}
 	}
@@ -93,17 +96,23 @@ func (s *Store) readMetadata() (*metadata, error) {
 }
 
 // writeMetadata replaces the metadata file: temp file, fsync, rename,
-// fsync of the directory so the rename itself is on disk.
+// fsync of the directory so the rename itself is on disk. Metadata that
+// did not change is not written (opening a store looks for orphans under
+// the exclusive lock, and rarely finds one).
 func (s *Store) writeMetadata(md *metadata) error {
 	b, err := json.MarshalIndent(md, "", "\t")
 	if err != nil {
 		return fmt.Errorf("encode store metadata: %w", err)
 	}
+	b = append(b, '\n')
+	if bytes.Equal(b, md.read) {
+		return nil
+	}
 	tmp, err := os.CreateTemp(s.home, metadataFile+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write store metadata: %w", err)
 	}
-	_, err = tmp.Write(append(b, '\n'))
+	_, err = tmp.Write(b)
 	if err == nil {
 		err = tmp.Sync()
 	}

@@ -67,14 +67,14 @@ func New(root string, opts ...Option) (*Store, error) {
 	var drv driver
 	switch o.driver {
 	case "":
-		if err := probeOverlay(root); err != nil {
+		if err := overlayWorks(root); err != nil {
 			o.logf("storage driver: overlay does not work on %s (%v): using vfs, which copies every layer", root, err)
 			drv = vfs{}
 		} else {
 			drv = overlay{}
 		}
 	case "overlay":
-		if err := probeOverlay(root); err != nil {
+		if err := overlayWorks(root); err != nil {
 			return nil, fmt.Errorf("storage driver overlay does not work on %s: %w (use --storage-driver vfs)", root, err)
 		}
 		drv = overlay{}

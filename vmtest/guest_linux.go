@@ -3,6 +3,7 @@ package vmtest
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -121,6 +124,75 @@ func setupGuest() error {
 	os.MkdirAll("/root", 0o700)
 	// Bring up lo: containers' network namespaces do not need it, tests may.
 	exec.Command("/bin/ip", "link", "set", "lo", "up").Run()
+	return loadModules()
+}
+
+// loadModules loads the modules listed in modulesFile, each after what it
+// needs (from modules.dep, as modprobe does), with finit_module(2): the
+// kernel reads the file itself and checks its signature against Debian's
+// key, built into the image. Each listed module loads beside the others:
+// under emulation ext4 alone takes 0.4 s, about what all the rest take.
+func loadModules() error {
+	data, err := os.ReadFile(modulesFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var uts unix.Utsname
+	if err := unix.Uname(&uts); err != nil {
+		return err
+	}
+	dir := "/lib/modules/" + unix.ByteSliceToString(uts.Release[:])
+	dep, err := os.ReadFile(dir + "/modules.dep")
+	if err != nil {
+		return fmt.Errorf("load modules: %w", err)
+	}
+	deps := parseModulesDep(string(dep))
+	start := time.Now()
+	var loaded atomic.Int32
+	load := func(path, params string) error {
+		f, err := os.Open(dir + "/" + path)
+		if err != nil {
+			return fmt.Errorf("load module: %w", err)
+		}
+		defer f.Close()
+		// EEXIST: loaded already, by another of the listed modules'
+		// loaders (the kernel makes a second load wait for the first).
+		switch err := unix.FinitModule(int(f.Fd()), params, 0); err {
+		case nil:
+			loaded.Add(1)
+		case unix.EEXIST:
+		default:
+			return fmt.Errorf("load module %s: finit_module: %w", path, err)
+		}
+		return nil
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	errs := make([]error, len(lines))
+	var wg sync.WaitGroup
+	for i, line := range lines {
+		path, params, _ := strings.Cut(line, " ")
+		list, ok := deps[path]
+		if !ok {
+			errs[i] = fmt.Errorf("load module %s: not in %s/modules.dep", path, dir)
+			continue
+		}
+		wg.Go(func() {
+			for j := len(list) - 1; j >= 0; j-- { // modules.dep lists them last first
+				if errs[i] = load(list[j], ""); errs[i] != nil {
+					return
+				}
+			}
+			errs[i] = load(path, params)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	fmt.Printf("vmtest: loaded %d modules in %v\n", loaded.Load(), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

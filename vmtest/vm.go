@@ -4,9 +4,11 @@
 // this host's hybrid cgroups cannot run. One boot runs every job, in order.
 //
 // The guest is the kernel, an initramfs holding vminit as /init, a static
-// busybox and the files the jobs need; vminit gives it a tmpfs root, /proc,
-// /sys, /dev and cgroup2 at /sys/fs/cgroup, and reports each job's output
-// on the serial console between markers.
+// busybox, the kernel's modules of GuestModules and the files the jobs
+// need; vminit gives it a tmpfs root, /proc, /sys, /dev and cgroup2 at
+// /sys/fs/cgroup, loads the modules (ramdisks, loop, ext4, overlay, veth,
+// bridge), and reports each job's output on the serial console between
+// markers. README.md says how to use it from another package.
 package vmtest
 
 import (
@@ -22,6 +24,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrNoQEMU is a machine without qemu-system-x86_64.
@@ -29,7 +32,7 @@ var ErrNoQEMU = errors.New("qemu-system-x86_64 not found (apt-get install qemu-s
 
 // Config is one boot of the guest.
 type Config struct {
-	Kernel  string  // vmlinuz (Kernel finds or fetches one)
+	Kernel  *Kernel // the image and its modules (FindKernel finds or fetches them)
 	Init    string  // the vminit binary, static
 	Busybox string  // a static busybox (Busybox finds one)
 	Files   []Entry // more files for the initramfs
@@ -46,6 +49,8 @@ type Result struct {
 	Name   string
 	Output []string
 	Exit   int
+	Start  time.Duration // from the boot to the job's start, seen on the console
+	Took   time.Duration // from the job's start to its end
 }
 
 // Run boots the guest, runs the jobs and powers it off.
@@ -78,7 +83,7 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	// its boot hung now and then calibrating the TSC; q35's HPET does not.
 	cmd := exec.CommandContext(ctx, qemu,
 		"-M", "q35", "-m", strconv.Itoa(mem), "-smp", strconv.Itoa(cpus),
-		"-kernel", cfg.Kernel, "-initrd", initrd,
+		"-kernel", cfg.Kernel.Image, "-initrd", initrd,
 		"-append", "console=ttyS0 panic=-1 quiet loglevel=1 vmtest.mode="+mode,
 		"-nographic", "-no-reboot", "-nic", "none")
 	cmd.Stderr = os.Stderr
@@ -93,7 +98,7 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", qemu, err)
 	}
-	results, tail := parseConsole(out, cfg.Console)
+	results, tail := parseConsole(out, cfg.Console, time.Now())
 	if err := cmd.Wait(); err != nil {
 		return results, fmt.Errorf("qemu: %w; the console ended with:\n%s", err, strings.Join(tail, "\n"))
 	}
@@ -105,7 +110,7 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 
 // parseConsole reads the serial console: the jobs' lines behind markers,
 // and the last lines of everything, for errors.
-func parseConsole(r io.Reader, copyTo io.Writer) (results []Result, tail []string) {
+func parseConsole(r io.Reader, copyTo io.Writer, boot time.Time) (results []Result, tail []string) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	byName := map[string]int{} // index in results
@@ -128,7 +133,7 @@ func parseConsole(r io.Reader, copyTo io.Writer) (results []Result, tail []strin
 		case strings.HasPrefix(line, markBegin):
 			name := strings.TrimPrefix(line, markBegin)
 			byName[name] = len(results)
-			results = append(results, Result{Name: name, Exit: -1})
+			results = append(results, Result{Name: name, Exit: -1, Start: time.Since(boot)})
 		case strings.HasPrefix(line, markLine):
 			name, text, _ := strings.Cut(strings.TrimPrefix(line, markLine), " ")
 			if i, ok := byName[name]; ok {
@@ -138,6 +143,7 @@ func parseConsole(r io.Reader, copyTo io.Writer) (results []Result, tail []strin
 			name, code, _ := strings.Cut(strings.TrimPrefix(line, markEnd), " exit=")
 			if i, ok := byName[name]; ok {
 				results[i].Exit, _ = strconv.Atoi(code)
+				results[i].Took = time.Since(boot) - results[i].Start
 			}
 		}
 	}
@@ -160,6 +166,7 @@ func (cfg *Config) writeInitramfs(file string) error {
 		{Name: "sys", Mode: modeDir | 0o755},
 		{Name: "tmp", Mode: modeDir | 0o1777},
 	}, cfg.Files...)
+	entries = append(entries, cfg.Kernel.entries()...)
 	f, err := os.Create(file)
 	if err != nil {
 		return err

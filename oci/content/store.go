@@ -114,57 +114,132 @@ func (s *Store) Has(d digest.Digest) bool {
 // on an error. Writing a blob the store has is a no-op (r is not read);
 // two writers of one blob both succeed, and the blob is whole.
 func (s *Store) Write(d digest.Digest, size int64, r io.Reader) error {
-	dst, err := s.Path(d)
+	if err := validate(d); err != nil {
+		return err
+	}
+	if s.has(d, size) {
+		return nil
+	}
+	w, err := s.Writer(d, size)
 	if err != nil {
 		return err
 	}
-	if st, err := os.Stat(dst); err == nil && (size < 0 || st.Size() == size) {
-		return nil
+	defer w.Close()
+	// In 256 KiB pieces, each hashed while it is in the cache (a reader
+	// with WriteTo would hand over the whole blob at once).
+	if _, err := io.CopyBuffer(w, struct{ io.Reader }{r}, make([]byte, 256<<10)); err != nil {
+		return err
+	}
+	return w.Commit()
+}
+
+// has reports whether the blob d is stored with size bytes (size < 0: any).
+func (s *Store) has(d digest.Digest, size int64) bool {
+	p, err := s.Path(d)
+	if err != nil {
+		return false
+	}
+	st, err := os.Stat(p)
+	return err == nil && (size < 0 || st.Size() == size)
+}
+
+// Writer is a blob being written, containerd's content.Writer: the bytes
+// go to a file of their own in ingest/, hashed and counted as they come;
+// Commit checks them and renames the file into place, Close without
+// Commit throws it away. A reader may follow the write in the file at
+// Path (the pull pipeline extracts a layer while it downloads).
+type Writer struct {
+	s    *Store
+	d    digest.Digest
+	size int64
+	f    tempFile
+	h    hash.Hash
+	n    int64
+	done bool
+}
+
+// Writer starts writing the blob d of size bytes (size < 0: any).
+func (s *Store) Writer(d digest.Digest, size int64) (*Writer, error) {
+	dst, err := s.Path(d)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return fmt.Errorf("write blob %s: %w", d, err)
+		return nil, fmt.Errorf("write blob %s: %w", d, err)
 	}
 	f, err := s.fs.CreateTemp(s.ingestDir(), d.Encoded()[:12]+"-*")
 	if err != nil {
-		return fmt.Errorf("write blob %s: %w", d, err)
+		return nil, fmt.Errorf("write blob %s: %w", d, err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	h := d.Algorithm().Hash()
-	src := r
-	if size >= 0 {
-		src = io.LimitReader(r, size+1) // one more: to see an overlong blob
+	return &Writer{s: s, d: d, size: size, f: f, h: d.Algorithm().Hash()}, nil
+}
+
+// Write adds p to the blob; more bytes than the size is ErrSizeMismatch.
+func (w *Writer) Write(p []byte) (int, error) {
+	if w.done {
+		return 0, fmt.Errorf("write blob %s: writer closed", w.d)
 	}
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), src, make([]byte, 256<<10))
+	if w.size >= 0 && w.n+int64(len(p)) > w.size {
+		return 0, fmt.Errorf("write blob %s: more than %d bytes: %w", w.d, w.size, ErrSizeMismatch)
+	}
+	n, err := w.f.Write(p)
+	w.h.Write(p[:n])
+	w.n += int64(n)
 	if err != nil {
-		return fmt.Errorf("write blob %s: %w", d, err)
+		return n, fmt.Errorf("write blob %s: %w", w.d, err)
 	}
-	if size >= 0 && n != size {
-		return fmt.Errorf("write blob %s: %d bytes, want %d: %w", d, n, size, ErrSizeMismatch)
+	return n, nil
+}
+
+// Written is how many bytes were written so far.
+func (w *Writer) Written() int64 { return w.n }
+
+// Path is the file in ingest/ the bytes are written to.
+func (w *Writer) Path() string { return w.f.Name() }
+
+// Commit checks the size and the digest, and makes the blob visible.
+// On an error nothing is stored, and the writer is closed.
+func (w *Writer) Commit() error {
+	if w.done {
+		return fmt.Errorf("write blob %s: writer closed", w.d)
 	}
-	if got := digest.NewDigest(d.Algorithm(), h); got != d {
+	defer w.Close()
+	d := w.d
+	if w.size >= 0 && w.n != w.size {
+		return fmt.Errorf("write blob %s: %d bytes, want %d: %w", d, w.n, w.size, ErrSizeMismatch)
+	}
+	if got := digest.NewDigest(d.Algorithm(), w.h); got != d {
 		return fmt.Errorf("write blob %s: got %s: %w", d, got, ErrDigestMismatch)
 	}
-	if err := f.Sync(); err != nil {
+	if err := w.f.Sync(); err != nil {
 		return fmt.Errorf("write blob %s: sync: %w", d, err)
 	}
-	if err := f.Close(); err != nil {
+	w.done = true
+	if err := w.f.Close(); err != nil {
+		os.Remove(w.f.Name())
 		return fmt.Errorf("write blob %s: %w", d, err)
 	}
-	if err := os.Chmod(f.Name(), 0o444); err != nil {
-		return fmt.Errorf("write blob %s: %w", d, err)
-	}
+	dst, _ := w.s.Path(d)
 	// rename is atomic: a reader sees no blob or the whole blob.
-	if err := os.Rename(f.Name(), dst); err != nil {
+	err := os.Chmod(w.f.Name(), 0o444)
+	if err == nil {
+		err = os.Rename(w.f.Name(), dst)
+	}
+	if err != nil {
+		os.Remove(w.f.Name())
 		return fmt.Errorf("write blob %s: %w", d, err)
 	}
-	ok = true
 	return syncDir(filepath.Dir(dst))
+}
+
+// Close throws the write away, unless it was committed.
+func (w *Writer) Close() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	w.f.Close()
+	return os.Remove(w.f.Name())
 }
 
 // WriteBytes stores b, returning its sha256 digest.

@@ -260,3 +260,68 @@ func TestCrashMidWrite(t *testing.T) {
 		t.Fatalf("ingest: %v, want the partial write", es)
 	}
 }
+
+// TestWriter: a blob written piece by piece can be read in ingest/ as it
+// grows; Commit checks it, Close without Commit leaves nothing.
+func TestWriter(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	blob := []byte("first half, second half")
+	d := digest.FromBytes(blob)
+	w, err := s.Writer(d, int64(len(blob)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(blob[:11])
+	follow, err := os.ReadFile(w.Path())
+	if err != nil || string(follow) != "first half," || w.Written() != 11 {
+		t.Fatalf("the ingest file holds %q (%v), written %d", follow, err, w.Written())
+	}
+	if s.Has(d) {
+		t.Fatal("a blob being written is visible")
+	}
+	if _, err := w.Write(append(blob[11:], '!')); !errors.Is(err, ErrSizeMismatch) {
+		t.Fatalf("a write past the size: %v", err)
+	}
+	w.Write(blob[11:])
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Verify(d); err != nil {
+		t.Fatal(err)
+	}
+	assertIngestEmpty(t, s)
+
+	other := digest.FromString("other")
+	w, _ = s.Writer(other, 5)
+	w.Write([]byte("oth"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("er")); err == nil {
+		t.Fatal("a write after Close")
+	}
+	if err := w.Commit(); err == nil || s.Has(other) {
+		t.Fatalf("a commit after Close: %v", err)
+	}
+	assertIngestEmpty(t, s)
+	w, _ = s.Writer(other, -1)
+	w.Write([]byte("not other"))
+	if err := w.Commit(); !errors.Is(err, ErrDigestMismatch) || s.Has(other) {
+		t.Fatalf("commit of wrong bytes: %v", err)
+	}
+	assertIngestEmpty(t, s)
+}
+
+// BenchmarkWrite: a 64 MiB blob into the store, hashed, fsync'd, renamed.
+func BenchmarkWrite(b *testing.B) {
+	s, _ := Open(b.TempDir())
+	blob := bytes.Repeat([]byte("0123456789abcdef"), 4<<20)
+	d := digest.FromBytes(blob)
+	b.SetBytes(int64(len(blob)))
+	for b.Loop() {
+		if err := s.Write(d, int64(len(blob)), bytes.NewReader(blob)); err != nil {
+			b.Fatal(err)
+		}
+		s.Delete(d)
+	}
+}

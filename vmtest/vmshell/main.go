@@ -1,11 +1,15 @@
 // Command vmshell boots vmtest's guest with a shell on this terminal:
 // Debian's kernel with pure cgroup v2 and every controller, minidocker in
-// /bin, and a busybox rootfs for it in /rootfs. `make vm-shell` runs it.
+// /bin, a busybox rootfs for it in /rootfs, and the modules of
+// vmtest.GuestModules loaded: ramdisks /dev/ram0-3, loop, ext4, overlay,
+// veth, bridge. `make vm-shell` runs it.
 //
 //	vm# minidocker run --rootfs /rootfs --memory 32m tail /dev/zero
+//	vm# mke2fs /dev/ram0 && mkdir /disk && mount /dev/ram0 /disk
 //
 // Exit the shell (or Ctrl-A X, QEMU's own key) to power the guest off.
-// With -fetch it only fetches the kernel into .cache/vm (make deps).
+// With -fetch it only fetches the kernel and its modules into .cache/vm
+// (make deps), if the cache lacks them.
 package main
 
 import (
@@ -32,7 +36,7 @@ func run(fetch bool) error {
 	if err != nil {
 		return err
 	}
-	kernel, err := vmtest.Kernel(filepath.Join(root, ".cache", "vm"))
+	kernel, err := vmtest.FindKernel(filepath.Join(root, ".cache", "vm"))
 	if err != nil || fetch {
 		return err
 	}
@@ -51,6 +55,7 @@ func run(fetch bool) error {
 		}
 	}
 	profile := "echo 'minidocker is in /bin; try: minidocker run --rootfs /rootfs --memory 32m tail /dev/zero'\n" +
+		"echo 'ramdisks /dev/ram0-3; loop, ext4, overlay, veth and bridge are loaded (lsmod)'\n" +
 		"[ -d /rootfs ] || mkrootfs /rootfs >/dev/null\n"
 	_, err = vmtest.Run(context.Background(), vmtest.Config{
 		Kernel: kernel, Init: filepath.Join(bin, "vminit"), Busybox: busybox, Shell: true,
