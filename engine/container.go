@@ -35,6 +35,7 @@ type Config struct {
 	Hostname   string
 	Tty        bool
 	OpenStdin  bool
+	StdinOnce  bool // detached -i: stdin ends when the first writer of its FIFO leaves (docker run -i)
 	Init       bool
 	ReadOnly   bool
 	CapAdd     []string `json:",omitempty"`

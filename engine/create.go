@@ -32,6 +32,7 @@ type CreateOptions struct {
 	Hostname      string
 	Tty           bool
 	OpenStdin     bool
+	StdinOnce     bool // see Config.StdinOnce
 	Init          bool
 	ReadOnly      bool
 	CapAdd        []string
@@ -135,7 +136,7 @@ func (e *Engine) store(cfg *Config) (*Container, error) {
 func (e *Engine) newConfig(ctx context.Context, o *CreateOptions) (*Config, error) {
 	cfg := &Config{
 		ID: NewID(), Name: strings.TrimPrefix(o.Name, "/"), Created: time.Now().UTC(),
-		Driver: o.Driver, User: o.User, Hostname: o.Hostname, Tty: o.Tty, OpenStdin: o.OpenStdin,
+		Driver: o.Driver, User: o.User, Hostname: o.Hostname, Tty: o.Tty, OpenStdin: o.OpenStdin, StdinOnce: o.StdinOnce,
 		Init: o.Init, ReadOnly: o.ReadOnly, CapAdd: o.CapAdd, CapDrop: o.CapDrop,
 		Resources: o.Resources, CgroupParent: o.CgroupParent, AutoRemove: o.AutoRemove,
 		StopSignal: o.StopSignal, StopTimeout: o.StopTimeout,

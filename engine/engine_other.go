@@ -50,3 +50,6 @@ func (e *Engine) Pause(c *Container) error                                      
 func (e *Engine) Unpause(c *Container) error                                    { return errNotLinux }
 func (e *Engine) Top(c *Container) ([]Process, error)                           { return nil, errNotLinux }
 func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error { return errNotLinux }
+
+// OpenStdin opens the running container's stdin for writing (Linux only).
+func (e *Engine) OpenStdin(c *Container) (*os.File, error) { return nil, errNotLinux }

@@ -126,8 +126,10 @@ type supervisor struct {
 	log *os.File
 
 	outs      []*output // the container's stdout and stderr pipes, or its terminal
-	stdin     int       // attached terminal: copied to the container's terminal; -1 for none
+	stdin     int       // attached terminal, or the stdin FIFO: copied to the container's stdin; -1 for none
 	keepStdin *os.File  // -d -i: the pipe's write end, held so the container never reads EOF
+	fifo      *os.File  // -d -i: the stdin FIFO, read (see OpenStdin)
+	fifoHold  *os.File  // and held open for writing, so it never ends: unless StdinOnce
 
 	monitorLock *os.File // flock'ed monitor.lock: closed once the container's end is recorded
 	stopCleaner func()
@@ -214,6 +216,13 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 		s.outs = append(s.outs, &output{fd: int(s.p.Pty.Fd()), stream: logStream{name: "stdout"}, sink: sink})
 		if a.Stdin != nil && c.OpenStdin {
 			s.stdin = int(a.Stdin.Fd())
+		}
+	}
+	if c.OpenStdin && a.Stdin == nil {
+		if err := s.openFifo(); err != nil {
+			s.p.Signal(unix.SIGKILL)
+			s.p.Wait()
+			return s, err
 		}
 	}
 	start, _ := procStart(s.p.Pid)
@@ -303,6 +312,7 @@ func (s *supervisor) abort(cause error) {
 	if s.keepStdin != nil {
 		s.keepStdin.Close()
 	}
+	s.closeFifo()
 	if s.log != nil {
 		s.log.Close()
 	}

@@ -60,10 +60,20 @@ func (s *supervisor) watch() {
 				n, err := unix.Read(s.stdin, buf)
 				if n <= 0 && err != unix.EINTR && err != unix.EAGAIN {
 					s.stdin = -1
+					if s.fifo != nil && s.keepStdin != nil {
+						// StdinOnce: the FIFO's writer left; the container
+						// reads EOF.
+						s.keepStdin.Close()
+						s.keepStdin = nil
+					}
 					continue
 				}
 				if n > 0 {
-					writeAll(int(s.p.Pty.Fd()), buf[:n])
+					if s.p.Pty != nil {
+						writeAll(int(s.p.Pty.Fd()), buf[:n])
+					} else if s.keepStdin != nil {
+						writeAll(int(s.keepStdin.Fd()), buf[:n])
+					}
 				}
 			default:
 				o := s.output(int(pfd.Fd))
@@ -129,6 +139,7 @@ func (s *supervisor) finish() (int, error) {
 	if s.keepStdin != nil {
 		s.keepStdin.Close()
 	}
+	s.closeFifo()
 	s.log.Close()
 	if s.c.Config == nil {
 		// Re-executed (see monitorWatch): the config is read only now.
