@@ -47,6 +47,7 @@ Options:
 
 Commands:
   create      Create a new container
+  daemon      Serve the Docker Engine API on a unix socket, as dockerd
   exec        Execute a command in a running container
   images      List images
   import      Import the contents from a tarball to create a filesystem image
@@ -96,6 +97,8 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 	switch args[0] {
 	case "run":
 		return runCommand(g, args[1:], stdin, stdout, stderr)
+	case "daemon":
+		return daemonCommand(g, args[1:], stdout, stderr)
 	case "snapshots":
 		return snapshotsCommand(args[1:], stdout, stderr)
 	case "stats":
