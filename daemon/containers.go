@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -163,6 +164,13 @@ func (d *Daemon) startContainer(w http.ResponseWriter, r *http.Request) error {
 		if errors.Is(err, engine.ErrRunning) {
 			w.WriteHeader(http.StatusNotModified)
 			return nil
+		}
+		if c.AutoRemove {
+			// --rm: a container that could not start is removed too, as
+			// dockerd does; docker run waits for that (condition removed).
+			if rerr := d.engine.Remove(context.WithoutCancel(r.Context()), c.ID, engine.RemoveOptions{Force: true, Volumes: true}); rerr != nil {
+				d.logf("remove %s after its failed start: %v", c.ID[:12], rerr)
+			}
 		}
 		return startError(err)
 	}

@@ -76,6 +76,7 @@ func params(dir, workRoot string) ts.Params {
 			"sysvshm":     cmdSysvshm,
 			"sharedmount": cmdSharedmount,
 			"registry":    cmdRegistry,
+			"daemon":      cmdDaemon,
 		},
 	}
 }
