@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/minidocker/minidocker/cgroup"
+	"github.com/minidocker/minidocker/ns"
 )
 
 // Config is what a container is created with, stored once in its
@@ -36,6 +37,10 @@ type Config struct {
 	Tty        bool
 	OpenStdin  bool
 	StdinOnce  bool // detached -i: stdin ends when the first writer of its FIFO leaves (docker run -i)
+	// ConsoleSize is a detached -t container's terminal size to start
+	// with (an attached one takes its caller's): the docker CLI sends its
+	// own at create.
+	ConsoleSize ns.ConsoleSize `json:",omitempty"`
 	Init       bool
 	ReadOnly   bool
 	CapAdd     []string `json:",omitempty"`

@@ -33,6 +33,7 @@ type CreateOptions struct {
 	Tty           bool
 	OpenStdin     bool
 	StdinOnce     bool // see Config.StdinOnce
+	ConsoleSize   ns.ConsoleSize
 	Init          bool
 	ReadOnly      bool
 	CapAdd        []string
@@ -137,6 +138,7 @@ func (e *Engine) newConfig(ctx context.Context, o *CreateOptions) (*Config, erro
 	cfg := &Config{
 		ID: NewID(), Name: strings.TrimPrefix(o.Name, "/"), Created: time.Now().UTC(),
 		Driver: o.Driver, User: o.User, Hostname: o.Hostname, Tty: o.Tty, OpenStdin: o.OpenStdin, StdinOnce: o.StdinOnce,
+		ConsoleSize: o.ConsoleSize,
 		Init: o.Init, ReadOnly: o.ReadOnly, CapAdd: o.CapAdd, CapDrop: o.CapDrop,
 		Resources: o.Resources, CgroupParent: o.CgroupParent, AutoRemove: o.AutoRemove,
 		StopSignal: o.StopSignal, StopTimeout: o.StopTimeout,

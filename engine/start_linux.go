@@ -199,6 +199,9 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 	}
 	if cfg.Tty {
 		cfg.ConsoleSize = consoleSize(a.Stdout, a.Stdin)
+		if cfg.ConsoleSize == (ns.ConsoleSize{}) {
+			cfg.ConsoleSize = c.ConsoleSize
+		}
 	}
 	s.p, err = ns.Start(cfg, stdio)
 	for _, f := range closeAfter {
