@@ -4,5 +4,5 @@
 // daemon (package daemon) serves it and the client (package client)
 // reads it; the stock docker CLI reads it too, so the field names are
 // docker's, written here from the API's reference
-// (docs.docker.com/engine/api/v1.41) with the fields minidocker has.
+// (docs.docker.com/engine/api/v1.43) with the fields minidocker has.
 package api

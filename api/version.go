@@ -6,14 +6,16 @@ import (
 	"strings"
 )
 
-// Version is the newest API version the daemon speaks, and MinVersion the
-// oldest it accepts, as dockerd's (Docker 20.10 speaks 1.41, and has
-// accepted nothing older than 1.12 since; Docker 25 raised it to 1.24).
-// A client asks for a version in the path (/v1.41/containers/json), or
+// Version is the newest API version the daemon speaks (Docker 24's), and
+// MinVersion the oldest it accepts (Docker 25 raised it to 1.24). 1.42 is
+// where a client may send its terminal's size with the create and the
+// exec: the docker CLI drops it for an older daemon and resizes after
+// the start, when the command may already have looked.
+// A client asks for a version in the path (/v1.43/containers/json), or
 // for the daemon's own by giving none; the docker CLI pings first, reads
 // the API-Version header and speaks the lower of its version and that.
 const (
-	Version    = "1.41"
+	Version    = "1.43"
 	MinVersion = "1.24"
 )
 

@@ -12,6 +12,7 @@ import (
 	"github.com/minidocker/minidocker/api"
 	"github.com/minidocker/minidocker/cgroup"
 	"github.com/minidocker/minidocker/engine"
+	"github.com/minidocker/minidocker/ns"
 )
 
 // createContainer is POST /containers/create?name=NAME: docker create.
@@ -64,6 +65,9 @@ func createOptions(name string, req *api.CreateRequest) (*engine.CreateOptions, 
 	}
 	if hc.Init != nil {
 		o.Init = *hc.Init
+	}
+	if cs := hc.ConsoleSize; req.Tty && cs[0] > 0 && cs[1] > 0 {
+		o.ConsoleSize = ns.ConsoleSize{Rows: uint16(cs[0]), Cols: uint16(cs[1])}
 	}
 	o.Resources = cgroup.Resources{Memory: hc.Memory, MemorySwap: hc.MemorySwap, MemoryReservation: hc.MemoryReservation,
 		NanoCPUs: hc.NanoCPUs, CPUPeriod: hc.CPUPeriod, CPUQuota: hc.CPUQuota, CPUShares: hc.CPUShares,

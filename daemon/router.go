@@ -68,7 +68,7 @@ func (d *Daemon) Handler() http.Handler {
 	return d.versioned(mux)
 }
 
-// versionedPath is /v1.41/rest: the version a client asks for.
+// versionedPath is /v1.43/rest: the version a client asks for.
 var versionedPath = regexp.MustCompile(`^/v([0-9]+(?:\.[0-9]+)*)(/.*)$`)
 
 type versionKey struct{}

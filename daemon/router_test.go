@@ -94,7 +94,7 @@ func TestVersionNegotiation(t *testing.T) {
 		{"/v1.24/version", 200, ""},
 		{"/v1.30/_ping", 200, ""},
 		{"/v1.12/version", 400, "client version 1.12 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version"},
-		{"/v1.50/version", 400, "client version 1.50 is too new. Maximum supported API version is 1.41"},
+		{"/v1.50/version", 400, "client version 1.50 is too new. Maximum supported API version is 1.43"},
 		{"/v1.4.1/version", 400, "invalid API version: API version \"1.4.1\": want MAJOR.MINOR"},
 	} {
 		resp, body := do(t, srv, "GET", c.path, "")
