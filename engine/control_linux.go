@@ -56,6 +56,7 @@ func (e *Engine) Stop(c *Container, timeout time.Duration) error {
 		return err
 	}
 	if e.waitMonitor(c, timeout) {
+		e.emit(c.Config, "stop", nil)
 		return nil
 	}
 	if err := e.Kill(c, unix.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
@@ -64,6 +65,7 @@ func (e *Engine) Stop(c *Container, timeout time.Duration) error {
 	if !e.waitMonitor(c, 30*time.Second) {
 		return fmt.Errorf("stop container %s: still running 30s after SIGKILL", c.ID[:12])
 	}
+	e.emit(c.Config, "stop", nil)
 	return nil
 }
 
