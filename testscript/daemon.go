@@ -123,8 +123,7 @@ type daemonProc struct {
 }
 
 // stop signals the daemon and waits for it (SIGKILL after 10 seconds).
-// A killed daemon leaves its socket: removed here, as the next daemon
-// would.
+// A killed daemon leaves its socket, for the next one to replace.
 func (p *daemonProc) stop(sig syscall.Signal) error {
 	if err := p.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return err
@@ -135,9 +134,6 @@ func (p *daemonProc) stop(sig syscall.Signal) error {
 		p.cmd.Process.Kill()
 		<-p.exited
 		return fmt.Errorf("pid %d did not exit 10s after %v: killed", p.cmd.Process.Pid, sig)
-	}
-	if sig == syscall.SIGKILL {
-		os.Remove(p.sock)
 	}
 	return nil
 }
