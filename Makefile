@@ -90,11 +90,9 @@ bench: deps bench-deps build
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
 	$(GO) run ./bench
 
-# The chapters' busybox rootfs (until images exist), and a container on it.
+# The main job: a busybox image served from a local registry, pulled and run (cmd/demo).
 demo: deps build
-	rm -rf $(DEMO)
-	$(GO) run ./cmd/mkrootfs $(DEMO)
-	./$(BIN) run --rm --rootfs $(DEMO) sh -c 'echo "hostname: $$(hostname)"; echo "PID of this shell: $$$$"; ps; echo "/ holds:"; ls /'
+	$(GO) run ./cmd/demo -minidocker $(BIN) -rootfs $(DEMO)
 
 # A shell in the VM tier's guest: pure cgroup v2 with every controller,
 # minidocker in /bin and a busybox rootfs in /rootfs.

@@ -6,16 +6,21 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // sizeRE is docker's size syntax (go-units RAMInBytes): a number, an
 // optional space, an optional k/m/g/t/p with optional "i" and "b", any case.
-var sizeRE = regexp.MustCompile(`^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$`)
+// (Compiled on first use: at init it would cost every minidocker
+// process, a container's monitor too, its memory.)
+var sizeRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$`)
+})
 
 // ParseBytes reads a size as docker's --memory does: binary units, so
 // "32m", "32M", "32MiB" and "32mb" are all 32×1024×1024 bytes.
 func ParseBytes(s string) (int64, error) {
-	m := sizeRE.FindStringSubmatch(s)
+	m := sizeRE().FindStringSubmatch(s)
 	if m == nil {
 		return 0, fmt.Errorf("invalid size: '%s'", s)
 	}

@@ -143,7 +143,7 @@ func (e *Engine) newConfig(ctx context.Context, o *CreateOptions) (*Config, erro
 		Resources: o.Resources, CgroupParent: o.CgroupParent, AutoRemove: o.AutoRemove,
 		StopSignal: o.StopSignal, StopTimeout: o.StopTimeout,
 	}
-	if cfg.Name != "" && !validName.MatchString(cfg.Name) {
+	if cfg.Name != "" && !validName(cfg.Name) {
 		return nil, fmt.Errorf("%w: container name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, two characters at least", ErrInvalid, o.Name)
 	}
 	var img ImageConfig

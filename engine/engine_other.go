@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -50,6 +51,9 @@ func (e *Engine) Pause(c *Container) error                                      
 func (e *Engine) Unpause(c *Container) error                                    { return errNotLinux }
 func (e *Engine) Top(c *Container) ([]Process, error)                           { return nil, errNotLinux }
 func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error { return errNotLinux }
+
+func (e *Engine) layerSize(ctx context.Context, c *Container) int64 { return 0 }
+func inode(fi fs.FileInfo) (uint64, bool)                           { return 0, false }
 
 // OpenStdin opens the running container's stdin for writing (Linux only).
 func (e *Engine) OpenStdin(c *Container) (*os.File, error) { return nil, errNotLinux }

@@ -4,11 +4,23 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"math/big"
-	"regexp"
 )
 
-// validName is docker's rule for a container's name.
-var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+// validName is docker's rule for a container's (and a volume's) name,
+// ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$, checked by hand: a regexp compiled at init
+// would cost every minidocker process, a monitor too, its memory.
+func validName(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	for i, c := range []byte(s) {
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || c != '_' && c != '.' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Like docker's namesgenerator: an adjective and a scientist, shorter.
 var (

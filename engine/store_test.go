@@ -63,7 +63,7 @@ func TestGetByNameIDAndPrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Name == "" || !validName.MatchString(b.Name) {
+	if b.Name == "" || !validName(b.Name) {
 		t.Errorf("generated name %q", b.Name)
 	}
 	for _, ref := range []string{"alpha", "/alpha", a.ID, a.ID[:5]} {

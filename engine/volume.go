@@ -34,7 +34,7 @@ func (e *Engine) CreateVolume(name string, labels map[string]string) (*Volume, e
 	if name == "" {
 		name = NewID()
 	}
-	if !validName.MatchString(name) {
+	if !validName(name) {
 		return nil, fmt.Errorf("%w: volume name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed (two characters at least)", ErrInvalid, name)
 	}
 	if v, err := e.Volume(name); err == nil {
@@ -70,7 +70,7 @@ func (e *Engine) CreateVolume(name string, labels map[string]string) (*Volume, e
 
 // Volume reads the named volume.
 func (e *Engine) Volume(name string) (*Volume, error) {
-	if !validName.MatchString(name) {
+	if !validName(name) {
 		return nil, fmt.Errorf("get %s: %w", name, ErrNoSuchVolume)
 	}
 	var v Volume
@@ -205,7 +205,7 @@ func ParseVolume(spec string) (Mount, error) {
 			}
 			m.Type, m.Source = "bind", filepath.Clean(src)
 		} else {
-			if !validName.MatchString(src) {
+			if !validName(src) {
 				return bad("volume names are [a-zA-Z0-9][a-zA-Z0-9_.-], two characters at least; a host path must be absolute")
 			}
 			m.Type, m.Name = "volume", src

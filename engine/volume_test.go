@@ -78,3 +78,15 @@ func TestVolumes(t *testing.T) {
 		t.Errorf("volumes: %+v", vols)
 	}
 }
+
+// docker's name rule, ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$.
+func TestValidName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"web": true, "a1": true, "my_app.v2-x": true, "9lives": true,
+		"": false, "a": false, "_x": false, ".x": false, "-x": false, "a b": false, "a/b": false, "ünï": false,
+	} {
+		if got := validName(name); got != want {
+			t.Errorf("validName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -56,6 +56,7 @@ Commands:
   import      Import the contents from a tarball to create a filesystem image
   inspect     Return low-level information on containers and volumes
   kill        Kill one or more running containers
+  load        Load an image from a tar archive or STDIN
   login       Log in to a registry
   logout      Log out from a registry
   logs        Fetch the logs of a container
@@ -67,10 +68,12 @@ Commands:
   rm          Remove one or more containers
   rmi         Remove one or more images
   run         Create and run a new container
+  save        Save one or more images to a tar archive (streamed to STDOUT by default)
   snapshots   Work with the snapshot store (layers), as 'ctr snapshots'
   start       Start one or more stopped containers
   stats       Display a live stream of container(s) resource usage statistics
   stop        Stop one or more running containers
+  system      Manage minidocker (df, prune)
   tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
   top         Display the running processes of a container
   unpause     Unpause all processes within one or more containers
@@ -139,6 +142,12 @@ parsed:
 		return loginCommand(g, args[1:], stdin, stdout, stderr)
 	case "logout":
 		return logoutCommand(g, args[1:], stdout, stderr)
+	case "system":
+		return systemCommand(g, args[1:], stdin, stdout, stderr)
+	case "save":
+		return saveCommand(g, args[1:], stdout, stderr)
+	case "load":
+		return loadCommand(g, args[1:], stdin, stdout, stderr)
 	case "create":
 		return createCommand(g, args[1:], stdin, stdout, stderr)
 	case "start":

@@ -26,7 +26,7 @@ func TestFlagsLikeDocker(t *testing.T) {
 			t.Errorf("%q: %v", tc.args, err)
 			continue
 		}
-		if diff := cmp.Diff(tc.want, o, cmp.AllowUnexported(runOptions{}, storageOptions{}, cgroupOptions{})); diff != "" {
+		if diff := cmp.Diff(tc.want, o, cmp.AllowUnexported(runOptions{}, storageOptions{}, cgroupOptions{}, remoteFlags{})); diff != "" {
 			t.Errorf("%q: (-want +got)\n%s", tc.args, diff)
 		}
 		if diff := cmp.Diff(tc.rest, rest); diff != "" {

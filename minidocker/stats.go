@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -134,7 +133,18 @@ func streamStats(ctx context.Context, host *cgroup.Host, names []string, out *st
 
 const statsInterval = time.Second
 
-var idRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+// isID reports whether s is a container ID: 64 hex digits.
+func isID(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // containers are the cgroups of running containers under /minidocker,
 // all of them or those named (by a prefix of their ID).
@@ -145,7 +155,7 @@ func containers(h *cgroup.Host, names []string) ([]*cgroup.Cgroup, error) {
 	}
 	var running []*cgroup.Cgroup
 	for _, cg := range all {
-		if populated, _ := cg.Populated(); populated && idRE.MatchString(path.Base(cg.Path())) {
+		if populated, _ := cg.Populated(); populated && isID(path.Base(cg.Path())) {
 			running = append(running, cg)
 		}
 	}
