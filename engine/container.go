@@ -37,14 +37,14 @@ type Config struct {
 	Tty        bool
 	OpenStdin  bool
 	StdinOnce  bool // detached -i: stdin ends when the first writer of its FIFO leaves (docker run -i)
-	// ConsoleSize is a detached -t container's terminal size to start
-	// with (an attached one takes its caller's): the docker CLI sends its
-	// own at create.
-	ConsoleSize ns.ConsoleSize `json:",omitempty"`
 	Init       bool
 	ReadOnly   bool
 	CapAdd     []string `json:",omitempty"`
 	CapDrop    []string `json:",omitempty"`
+	// ConsoleSize is a detached -t container's terminal size to start
+	// with (an attached one takes its caller's): the docker CLI sends its
+	// own at create.
+	ConsoleSize ns.ConsoleSize `json:",omitempty"`
 
 	Resources    cgroup.Resources
 	CgroupParent string  `json:",omitempty"` // default cgroup.DefaultParent

@@ -138,10 +138,9 @@ func (e *Engine) newConfig(ctx context.Context, o *CreateOptions) (*Config, erro
 	cfg := &Config{
 		ID: NewID(), Name: strings.TrimPrefix(o.Name, "/"), Created: time.Now().UTC(),
 		Driver: o.Driver, User: o.User, Hostname: o.Hostname, Tty: o.Tty, OpenStdin: o.OpenStdin, StdinOnce: o.StdinOnce,
-		ConsoleSize: o.ConsoleSize,
 		Init: o.Init, ReadOnly: o.ReadOnly, CapAdd: o.CapAdd, CapDrop: o.CapDrop,
 		Resources: o.Resources, CgroupParent: o.CgroupParent, AutoRemove: o.AutoRemove,
-		StopSignal: o.StopSignal, StopTimeout: o.StopTimeout,
+		StopSignal: o.StopSignal, StopTimeout: o.StopTimeout, ConsoleSize: o.ConsoleSize,
 	}
 	if cfg.Name != "" && !validName(cfg.Name) {
 		return nil, fmt.Errorf("%w: container name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, two characters at least", ErrInvalid, o.Name)
