@@ -18,7 +18,7 @@ func (d *Daemon) Handler() http.Handler {
 	route := func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r); err != nil {
-				d.logf("%s %s: %v", r.Method, r.URL.Path, err)
+				d.logf("%s %s: %d %v", r.Method, r.URL.Path, statusOf(err), err)
 				writeError(w, err)
 			}
 		})

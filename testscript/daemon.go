@@ -20,7 +20,8 @@ import (
 // $WORK, on the transcript's state root ($MINIDOCKER_ROOT), its log in
 // $WORK/.daemon-VAR.log; stopped by PID when the transcript ends:
 //
-//	daemon start [VAR]   start it; $VAR (default DOCKER_HOST) is unix://SOCKET, $VAR_SOCK the path
+//	daemon start [-D] [VAR]   start it; $VAR (default DOCKER_HOST) is unix://SOCKET, $VAR_SOCK the
+//	                          path, $VAR_LOG its log (with -D, a line per request)
 //	daemon stop [VAR]    SIGTERM, and wait for it to exit (a daemon stopped and started again)
 //	daemon kill [VAR]    SIGKILL: a daemon that dies without cleaning up
 //
@@ -31,8 +32,9 @@ func cmdDaemon(s *ts.TestScript, neg bool, args []string) {
 		s.Fatalf("unsupported: ! daemon")
 	}
 	fs := flag.NewFlagSet("daemon", flag.ContinueOnError)
+	debug := fs.Bool("D", false, "log every request")
 	if len(args) == 0 || fs.Parse(args[1:]) != nil || fs.NArg() > 1 {
-		s.Fatalf("usage: daemon start|stop|kill [VAR]")
+		s.Fatalf("usage: daemon start [-D] [VAR] | daemon stop|kill [VAR]")
 	}
 	name := "DOCKER_HOST"
 	if fs.NArg() == 1 {
@@ -57,6 +59,9 @@ func cmdDaemon(s *ts.TestScript, neg bool, args []string) {
 			s.Fatalf("daemon: %v", err)
 		}
 		cmd := exec.Command(exe, "daemon", "-H", "unix://"+sock)
+		if *debug {
+			cmd = exec.Command(exe, "-D", "daemon", "-H", "unix://"+sock)
+		}
 		cmd.Args[0] = "minidocker"
 		cmd.Env = envOf(s)
 		cmd.Dir = s.Getenv("WORK")
@@ -89,6 +94,7 @@ func cmdDaemon(s *ts.TestScript, neg bool, args []string) {
 		}
 		s.Setenv(name, "unix://"+sock)
 		s.Setenv(name+"_SOCK", sock)
+		s.Setenv(name+"_LOG", logPath)
 		s.Setenv("DOCKER_CONFIG", s.MkAbs(".docker"))
 		s.Logf("minidocker daemon serves on %s (pid %d)", sock, cmd.Process.Pid)
 	case "stop", "kill":
