@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -96,27 +97,67 @@ func (o oneCredential) Resolve(string) (registry.Credentials, error) { return o.
 // progressStream writes a pull's or a push's events as docker's JSON
 // messages, one per line, flushed: the docker CLI draws its bars from
 // them. Events come from several goroutines at once.
+//
+// The status line goes with the first message, as dockerd's: until then
+// a failure (no such manifest, no credentials) is still an HTTP error,
+// which the docker CLI prints as "Error response from daemon".
 type progressStream struct {
-	mu  sync.Mutex
-	w   http.ResponseWriter
-	enc *json.Encoder
-	err error
+	mu      sync.Mutex
+	w       http.ResponseWriter
+	enc     *json.Encoder
+	err     error
+	first   []api.JSONMessage // held until there is progress to show
+	started bool
 }
 
-func newProgressStream(w http.ResponseWriter) *progressStream {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	flush(w)
-	return &progressStream{w: w, enc: json.NewEncoder(w)}
+func newProgressStream(w http.ResponseWriter, first ...api.JSONMessage) *progressStream {
+	return &progressStream{w: w, enc: json.NewEncoder(w), first: first}
 }
 
 func (p *progressStream) send(m api.JSONMessage) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.started {
+		p.started = true
+		p.w.Header().Set("Content-Type", "application/json")
+		p.w.WriteHeader(http.StatusOK)
+		for _, f := range p.first {
+			if p.err == nil {
+				p.err = p.enc.Encode(f)
+			}
+		}
+	}
 	if p.err == nil {
 		p.err = p.enc.Encode(m)
 		flush(p.w)
 	}
+}
+
+// fail ends the stream with err: as an error message if the stream has
+// begun, else as the answer's error.
+func (p *progressStream) fail(err error, ref reference.Reference) error {
+	p.mu.Lock()
+	started := p.started
+	p.mu.Unlock()
+	if !started {
+		return registryError(err, ref)
+	}
+	p.send(api.JSONMessage{Error: err.Error(), ErrorDetail: &api.ErrorDetail{Message: err.Error()}})
+	return nil
+}
+
+// registryError is a registry's refusal as dockerd words it: 404 for
+// what is not there, and for what the credentials do not reach, which a
+// registry does not tell apart from it. (A 401 would make the docker CLI
+// ask for a password on its terminal and try again.)
+func registryError(err error, ref reference.Reference) error {
+	switch {
+	case errors.Is(err, registry.ErrUnauthorized), errors.Is(err, registry.ErrDenied):
+		return &statusError{http.StatusNotFound, fmt.Sprintf("pull access denied for %s, repository does not exist or may require 'docker login': %v", ref.Repository().Familiar(), err)}
+	case errors.Is(err, registry.ErrNotFound):
+		return &statusError{http.StatusNotFound, err.Error()}
+	}
+	return err
 }
 
 func (p *progressStream) status(format string, args ...any) {
@@ -132,12 +173,6 @@ func (p *progressStream) update(e images.Progress) {
 		m.ProgressDetail = &api.ProgressDetail{Current: e.Current, Total: e.Total}
 	}
 	p.send(m)
-}
-
-// fail ends the stream with an error: the status line has gone, so the
-// error is a message the CLI prints and exits 1 on.
-func (p *progressStream) fail(err error) {
-	p.send(api.JSONMessage{Error: err.Error(), ErrorDetail: &api.ErrorDetail{Message: err.Error()}})
 }
 
 // pullImage is POST /images/create?fromImage=NAME&tag=TAG: docker pull.
@@ -178,12 +213,10 @@ func (d *Daemon) pullImage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ps := newProgressStream(w)
-	ps.send(api.JSONMessage{Status: "Pulling from " + ref.Path, ID: ref.Identifier()})
+	ps := newProgressStream(w, api.JSONMessage{Status: "Pulling from " + ref.Path, ID: ref.Identifier()})
 	res, err := s.Pull(r.Context(), ref, append(opts, images.WithClient(client), images.WithProgress(ps.update))...)
 	if err != nil {
-		ps.fail(err)
-		return nil
+		return ps.fail(err, ref)
 	}
 	ps.status("Digest: %s", res.Image.RepoDigest)
 	if res.Updated {
@@ -361,12 +394,10 @@ func (d *Daemon) pushImage(w http.ResponseWriter, r *http.Request, name string) 
 	if err != nil {
 		return err
 	}
-	ps := newProgressStream(w)
-	ps.status("The push refers to repository [%s]", ref.Name())
+	ps := newProgressStream(w, api.JSONMessage{Status: fmt.Sprintf("The push refers to repository [%s]", ref.Name())})
 	res, err := s.Push(r.Context(), ref, images.WithClient(client), images.WithProgress(ps.update))
 	if err != nil {
-		ps.fail(err)
-		return nil
+		return ps.fail(err, ref)
 	}
 	ps.status("%s: digest: %s size: %d", ref.Tag, res.Manifest.Digest, res.Manifest.Size)
 	ps.send(api.JSONMessage{Aux: map[string]any{"Tag": ref.Tag, "Digest": res.Manifest.Digest.String(), "Size": res.Manifest.Size}})
@@ -399,4 +430,30 @@ func (d *Daemon) removeImage(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, api.ImageDelete{Deleted: del.String()})
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// auth is POST /auth: docker login asks the daemon to check credentials
+// against the registry (which the daemon reaches and the client may
+// not); the client keeps them, and sends them with each pull and push.
+func (d *Daemon) auth(w http.ResponseWriter, r *http.Request) error {
+	var a api.AuthConfig
+	if err := readJSON(r, &a); err != nil {
+		return err
+	}
+	host := a.ServerAddress
+	if u, err := url.Parse(host); err == nil && u.Host != "" {
+		host = u.Host // https://index.docker.io/v1/ and the like
+	}
+	if host == "" || host == "index.docker.io" {
+		host = "docker.io"
+	}
+	c := registry.New(registry.WithInsecure(d.insecure...), registry.WithUserAgent("minidocker/"+d.version))
+	creds := registry.Credentials{Username: a.Username, Password: a.Password, IdentityToken: a.IdentityToken}
+	if err := c.Login(r.Context(), host, creds); err != nil {
+		if errors.Is(err, registry.ErrUnauthorized) || errors.Is(err, registry.ErrDenied) {
+			return &statusError{http.StatusUnauthorized, err.Error()}
+		}
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"Status": "Login Succeeded"})
 }

@@ -49,6 +49,7 @@ func (d *Daemon) Handler() http.Handler {
 	route("POST /exec/{id}/resize", d.resizeExec)
 	route("GET /exec/{id}/json", d.inspectExec)
 
+	route("POST /auth", d.auth)
 	route("POST /images/create", d.pullImage)
 	route("GET /images/json", d.listImages)
 	route("GET /images/{name...}", d.imageByName) // NAME/json, NAME may hold slashes
