@@ -51,6 +51,7 @@ func benchPull(bin, cacheDir, outDir string, runs, warm int) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	defer removeBenchCgroups()
 	mnt, cleanup, err := scratchTmpfs()
 	if err != nil {
 		return err

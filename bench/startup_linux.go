@@ -279,28 +279,36 @@ func cgroupMounts() []cgroupMount {
 	return ms
 }
 
-// removeBenchCgroups removes what runc and crun leave of benchCgroup in
-// every hierarchy: the parent directory they made for the container's.
+// removeBenchCgroups removes what runc, crun and dockerd leave of
+// benchCgroup in every hierarchy: the parents they made for their
+// containers' cgroups, deepest first.
 func removeBenchCgroups() {
 	for _, m := range cgroupMounts() {
-		dir := filepath.Join(m.dir, benchCgroup)
-		subs, _ := filepath.Glob(filepath.Join(dir, "*"))
-		for _, s := range subs {
-			if st, err := os.Stat(s); err == nil && st.IsDir() {
-				os.Remove(s)
+		if err := removeCgroupTree(filepath.Join(m.dir, benchCgroup)); err != nil && !os.IsNotExist(err) {
+			fmt.Fprintf(os.Stderr, "remove cgroup: %v\n", err)
+		}
+	}
+}
+
+func removeCgroupTree(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if e.IsDir() {
+			if err := removeCgroupTree(filepath.Join(dir, e.Name())); err != nil {
+				return err
 			}
 		}
-		// A cgroup whose last process just exited may still be busy.
-		var err error
-		for i := 0; i < 50; i++ {
-			if err = os.Remove(dir); err == nil || os.IsNotExist(err) || !errors.Is(err, unix.EBUSY) {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
+	}
+	// A cgroup whose last process just exited may still be busy.
+	for i := 0; ; i++ {
+		err = os.Remove(dir)
+		if err == nil || !errors.Is(err, unix.EBUSY) || i == 100 {
+			return err
 		}
-		if err != nil && !os.IsNotExist(err) {
-			fmt.Fprintf(os.Stderr, "remove cgroup %s: %v\n", dir, err)
-		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -335,7 +343,10 @@ func startDockerd(dir string) (*dockerd, error) {
 	defer log.Close()
 	d.cmd = exec.Command("dockerd", "--data-root", filepath.Join(dir, "data"), "--exec-root", filepath.Join(dir, "exec"),
 		"--pidfile", filepath.Join(dir, "dockerd.pid"), "-H", d.host, "--iptables=false", "--ip6tables=false", "--bridge=none",
-		"--containerd-namespace", "minidocker-bench", "--containerd-plugins-namespace", "minidocker-bench-plugins")
+		"--containerd-namespace", "minidocker-bench", "--containerd-plugins-namespace", "minidocker-bench-plugins",
+		// Its containers' cgroups under the benchmark's own parent, which
+		// removeBenchCgroups takes away: by default dockerd leaves /docker.
+		"--cgroup-parent", benchCgroup+"/docker")
 	d.cmd.Stdout, d.cmd.Stderr = log, log
 	if err := d.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start dockerd: %w", err)
@@ -378,6 +389,9 @@ func (d *dockerd) stop() {
 		d.cmd.Process.Kill()
 		<-done
 	}
+	// Its containerd's shims outlive them a moment (they are made to), and
+	// the last one removes its container's cgroup: wait for them.
+	waitGone(d.dir, 10*time.Second)
 	b, _ := os.ReadFile("/proc/self/mountinfo")
 	lines := strings.Split(string(b), "\n")
 	for i := len(lines) - 1; i >= 0; i-- { // the deepest last mounted
@@ -387,5 +401,24 @@ func (d *dockerd) stop() {
 	}
 	for _, p := range d.runDirs {
 		os.RemoveAll(p)
+	}
+}
+
+// waitGone waits until no process's command line names dir.
+func waitGone(dir string, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+		found := false
+		for _, p := range procs {
+			if b, err := os.ReadFile(p); err == nil && strings.Contains(string(b), dir) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
