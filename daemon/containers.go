@@ -290,13 +290,14 @@ func (d *Daemon) simple(w http.ResponseWriter, r *http.Request, fn func(*engine.
 
 func (d *Daemon) removeContainer(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	if _, err := d.engine.Get(id); err != nil {
-		return err
-	}
-	err := d.engine.Remove(r.Context(), id, engine.RemoveOptions{Force: boolValue(r, "force"), Volumes: boolValue(r, "v")})
+	c, err := d.engine.Get(id)
 	if err != nil {
 		return err
 	}
+	if err := d.engine.Remove(r.Context(), c.ID, engine.RemoveOptions{Force: boolValue(r, "force"), Volumes: boolValue(r, "v")}); err != nil {
+		return err
+	}
+	d.execs.forget(c.ID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -60,7 +60,23 @@ func (s *execStore) of(container string) []string {
 	return ids
 }
 
-// forget drops the finished execs of containers that are gone.
+// prune forgets the finished execs of containers that are gone (a --rm
+// container's monitor removes it without the daemon).
+func (s *execStore) prune(exists func(container string) bool) {
+	s.mu.Lock()
+	containers := map[string]bool{}
+	for _, es := range s.m {
+		containers[es.container] = true
+	}
+	s.mu.Unlock()
+	for c := range containers {
+		if !exists(c) {
+			s.forget(c)
+		}
+	}
+}
+
+// forget drops the finished execs of a container that is gone.
 func (s *execStore) forget(container string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -99,6 +115,7 @@ func (d *Daemon) createExec(w http.ResponseWriter, r *http.Request) error {
 		return &statusError{http.StatusConflict, "Container " + c.ID + " is paused, unpause the container before exec"}
 	}
 	es := &execSession{id: newExecID(), container: c.ID, cfg: cfg}
+	d.execs.prune(func(id string) bool { _, err := d.engine.Get(id); return err == nil })
 	d.execs.add(es)
 	return writeJSON(w, http.StatusCreated, api.CreateResponse{ID: es.id})
 }
