@@ -2,8 +2,12 @@ package api
 
 import "errors"
 
-// ErrBadVersion is an API version that is not MAJOR.MINOR.
-var ErrBadVersion = errors.New("invalid API version")
+var (
+	// ErrBadVersion is an API version that is not MAJOR.MINOR.
+	ErrBadVersion = errors.New("invalid API version")
+	// ErrBadFrame is a multiplexed stream that does not parse.
+	ErrBadFrame = errors.New("bad stream frame")
+)
 
 // ErrorResponse is the body of every error the API returns, with a status
 // code that says what kind it is (400 a bad parameter, 404 no such

@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -31,9 +30,6 @@ const (
 	// of step, not a frame.
 	maxFrame = 1 << 20
 )
-
-// ErrBadFrame is a multiplexed stream that does not parse.
-var ErrBadFrame = errors.New("bad stream frame")
 
 // FrameWriter writes each Write as one frame of its stream on w. Several
 // FrameWriters may share w: a frame is written whole under mu.

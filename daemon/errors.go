@@ -13,6 +13,8 @@ var (
 	errNoSuchExec = errors.New("No such exec instance")
 	// errNoImages is an image endpoint of a daemon without an image store.
 	errNoImages = errors.New("this daemon has no image store")
+	// errNoCommand is an exec without a command.
+	errNoCommand = errors.New("No exec command specified")
 )
 
 // statusError is an error with the status the API answers it with.

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,8 +15,6 @@ import (
 	"github.com/minidocker/minidocker/engine"
 	"github.com/minidocker/minidocker/ns"
 )
-
-var errNoCommand = errors.New("No exec command specified")
 
 // startExec is POST /exec/ID/start: the process started in the
 // container, its streams on the hijacked connection (framed unless it

@@ -10,8 +10,6 @@ import (
 	"github.com/minidocker/minidocker/engine"
 )
 
-var errNoCommand = errors.New("No exec command specified")
-
 var errNotLinux = errors.New("exec and terminals need Linux")
 
 func (d *Daemon) startExec(w http.ResponseWriter, r *http.Request) error  { return errNotLinux }
