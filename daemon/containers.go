@@ -28,6 +28,7 @@ func (d *Daemon) createContainer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	o.Driver = d.driver
 	c, err := d.engine.Create(r.Context(), o)
 	if err != nil {
 		return err

@@ -25,6 +25,7 @@ type Daemon struct {
 	engine   *engine.Engine
 	images   *images.Store // nil: the image endpoints answer that there is no image store
 	insecure []string      // registries spoken to in plain HTTP besides 127.0.0.0/8
+	driver   string        // the storage driver of the containers it creates ("" the default)
 	version  string        // minidocker's, in GET /version
 	logf     func(format string, args ...any)
 	started  time.Time
@@ -50,6 +51,11 @@ func WithImages(s *images.Store) Option { return func(d *Daemon) { d.images = s 
 func WithInsecureRegistries(hosts ...string) Option {
 	return func(d *Daemon) { d.insecure = append(d.insecure, hosts...) }
 }
+
+// WithStorageDriver is the storage driver (overlay, vfs) of the
+// containers the daemon creates, as dockerd's --storage-driver: the
+// image store's layers are unpacked with the same one.
+func WithStorageDriver(name string) Option { return func(d *Daemon) { d.driver = name } }
 
 // WithVersion is the version GET /version reports.
 func WithVersion(v string) Option { return func(d *Daemon) { d.version = v } }

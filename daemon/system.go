@@ -55,7 +55,11 @@ func (d *Daemon) info(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	info := api.Info{ID: d.engine.Root, Driver: "overlay", LoggingDriver: "json-file",
+	driver := d.driver
+	if driver == "" {
+		driver = "overlay"
+	}
+	info := api.Info{ID: d.engine.Root, Driver: driver, LoggingDriver: "json-file",
 		CgroupDriver: "cgroupfs", CgroupVersion: cgroupVersion(), KernelVersion: kernelVersion(),
 		OperatingSystem: osName(), OSVersion: osVersionID(), OSType: runtime.GOOS,
 		Architecture: archName(), NCPU: runtime.NumCPU(), MemTotal: memTotal(),

@@ -56,7 +56,8 @@ func daemonCommand(g globals, args []string, stdout, stderr io.Writer) int {
 	defer os.Remove(path)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := []daemon.Option{daemon.WithImages(s), daemon.WithVersion(Version), daemon.WithInsecureRegistries(insecure...)}
+	opts := []daemon.Option{daemon.WithImages(s), daemon.WithVersion(Version), daemon.WithInsecureRegistries(insecure...),
+		daemon.WithStorageDriver(c.storage.driver)}
 	if g.debug {
 		opts = append(opts, daemon.WithLogf(logf))
 	}
