@@ -33,8 +33,9 @@ deps: go-check
 	@# xz: for a kernel whose modules are .ko.xz (Debian 12's are plain .ko),
 	@# as Go's standard library has no xz decoder (vmtest.readModule).
 	@# nft, ip, nsenter: the bridge network's rules (minidocker runs nft),
-	@# and the network tests' checks.
-	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci docker-registry:docker-registry xz:xz-utils nft:nftables ip:iproute2 nsenter:util-linux; do \
+	@# and the network tests' checks; docker (the CLI, from Debian's
+	@# docker.io) and curl: chapter 10 drives minidocker daemon with them.
+	@missing=""; for t in zstd:zstd pigz:pigz igzip:isal skopeo:skopeo umoci:umoci docker-registry:docker-registry xz:xz-utils nft:nftables ip:iproute2 nsenter:util-linux docker:docker.io curl:curl; do \
 		command -v "$${t%%:*}" >/dev/null || missing="$$missing $${t#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -45,6 +46,12 @@ deps: go-check
 				if [ -d /run/systemd/system ] && systemctl is-enabled --quiet docker-registry 2>/dev/null; then \
 					echo "docker-registry: the package enabled a system service on :5000; the tests start their own on 127.0.0.1, so it is stopped and disabled"; \
 					systemctl disable --now --quiet docker-registry; \
+				fi;; \
+			esac; \
+			case "$$missing" in *docker.io*) \
+				if [ -d /run/systemd/system ] && systemctl is-enabled --quiet docker 2>/dev/null; then \
+					echo "docker.io: the package enabled dockerd as a system service; the tests need only its CLI, so it is stopped and disabled"; \
+					systemctl disable --now --quiet docker.socket docker; \
 				fi;; \
 			esac; \
 		else echo "missing$$missing: the tests that use them skip (apt-get install$$missing, as root)"; fi; \

@@ -5,6 +5,7 @@ import (
 
 	"github.com/minidocker/minidocker/cgroup"
 	"github.com/minidocker/minidocker/network"
+	"github.com/minidocker/minidocker/ns"
 )
 
 // Config is what a container is created with, stored once in its
@@ -36,10 +37,15 @@ type Config struct {
 	Hostname   string
 	Tty        bool
 	OpenStdin  bool
+	StdinOnce  bool // detached -i: stdin ends when the first writer of its FIFO leaves (docker run -i)
 	Init       bool
 	ReadOnly   bool
 	CapAdd     []string `json:",omitempty"`
 	CapDrop    []string `json:",omitempty"`
+	// ConsoleSize is a detached -t container's terminal size to start
+	// with (an attached one takes its caller's): the docker CLI sends its
+	// own at create.
+	ConsoleSize ns.ConsoleSize `json:",omitempty"`
 
 	Resources    cgroup.Resources
 	CgroupParent string  `json:",omitempty"` // default cgroup.DefaultParent

@@ -37,6 +37,7 @@ func (e *Engine) Kill(c *Container, sig unix.Signal) error {
 		}
 		return fmt.Errorf("signal container %s: %w", c.ID[:12], err)
 	}
+	e.emit(c.Config, "kill", map[string]string{"signal": strconv.Itoa(int(sig))})
 	return nil
 }
 
@@ -55,6 +56,7 @@ func (e *Engine) Stop(c *Container, timeout time.Duration) error {
 		return err
 	}
 	if e.waitMonitor(c, timeout) {
+		e.emit(c.Config, "stop", nil)
 		return nil
 	}
 	if err := e.Kill(c, unix.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
@@ -63,6 +65,7 @@ func (e *Engine) Stop(c *Container, timeout time.Duration) error {
 	if !e.waitMonitor(c, 30*time.Second) {
 		return fmt.Errorf("stop container %s: still running 30s after SIGKILL", c.ID[:12])
 	}
+	e.emit(c.Config, "stop", nil)
 	return nil
 }
 
@@ -143,22 +146,26 @@ func (e *Engine) freeze(c *Container, frozen bool) error {
 	cg := cgroup.Load(host, c.State.Cgroup)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	status := Running
+	status, action := Running, "unpause"
 	if frozen {
-		err, status = cg.Freeze(ctx), Paused
+		err, status, action = cg.Freeze(ctx), Paused, "pause"
 	} else {
 		err = cg.Thaw(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("pause container %s: %w", c.ID[:12], err)
 	}
-	return e.update(c, func(st *State) error {
+	err = e.update(c, func(st *State) error {
 		if st.Status != Running && st.Status != Paused {
 			return fmt.Errorf("container %s %w", c.ID[:12], ErrNotRunning)
 		}
 		st.Status = status
 		return nil
 	})
+	if err == nil {
+		e.emit(c.Config, action, nil)
+	}
+	return err
 }
 
 // Remove deletes the container, as docker rm: its snapshot, its cgroup
@@ -242,6 +249,7 @@ func (e *Engine) removeStopped(ctx context.Context, c *Container, volumes bool) 
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("remove container %s: %w", c.ID[:12], err)
 	}
+	e.emit(c.Config, "destroy", nil)
 	return nil
 }
 

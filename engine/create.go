@@ -32,6 +32,8 @@ type CreateOptions struct {
 	Hostname      string
 	Tty           bool
 	OpenStdin     bool
+	StdinOnce     bool // see Config.StdinOnce
+	ConsoleSize   ns.ConsoleSize
 	Init          bool
 	ReadOnly      bool
 	CapAdd        []string
@@ -84,6 +86,7 @@ func (e *Engine) Create(ctx context.Context, o *CreateOptions) (*Container, erro
 		e.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true})
 		return nil, err
 	}
+	e.emit(c.Config, "create", nil)
 	return c, nil
 }
 
@@ -143,10 +146,10 @@ func (e *Engine) store(cfg *Config) (*Container, error) {
 func (e *Engine) newConfig(ctx context.Context, o *CreateOptions) (*Config, error) {
 	cfg := &Config{
 		ID: NewID(), Name: strings.TrimPrefix(o.Name, "/"), Created: time.Now().UTC(),
-		Driver: o.Driver, User: o.User, Hostname: o.Hostname, Tty: o.Tty, OpenStdin: o.OpenStdin,
+		Driver: o.Driver, User: o.User, Hostname: o.Hostname, Tty: o.Tty, OpenStdin: o.OpenStdin, StdinOnce: o.StdinOnce,
 		Init: o.Init, ReadOnly: o.ReadOnly, CapAdd: o.CapAdd, CapDrop: o.CapDrop,
 		Resources: o.Resources, CgroupParent: o.CgroupParent, AutoRemove: o.AutoRemove,
-		StopSignal: o.StopSignal, StopTimeout: o.StopTimeout,
+		StopSignal: o.StopSignal, StopTimeout: o.StopTimeout, ConsoleSize: o.ConsoleSize,
 	}
 	if cfg.Name != "" && !validName(cfg.Name) {
 		return nil, fmt.Errorf("%w: container name %q: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, two characters at least", ErrInvalid, o.Name)

@@ -54,3 +54,6 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 
 func (e *Engine) layerSize(ctx context.Context, c *Container) int64 { return 0 }
 func inode(fi fs.FileInfo) (uint64, bool)                           { return 0, false }
+
+// OpenStdin opens the running container's stdin for writing (Linux only).
+func (e *Engine) OpenStdin(c *Container) (*os.File, error) { return nil, errNotLinux }

@@ -103,6 +103,9 @@ type LogOptions struct {
 	Tail       int // lines from the end; -1 for all
 	Timestamps bool
 	Since      time.Time
+	// Done ends a Follow early when closed: a client of the daemon that
+	// went away while the container prints nothing.
+	Done <-chan struct{}
 }
 
 // Logs writes the container's logged output to stdout and stderr, each
@@ -161,7 +164,11 @@ func (e *Engine) Logs(c *Container, o LogOptions, stdout, stderr io.Writer) erro
 			}
 			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case <-o.Done:
+			return nil
+		case <-time.After(50 * time.Millisecond):
+		}
 		r = bufio.NewReader(io.MultiReader(bytes.NewReader(line), f))
 	}
 }

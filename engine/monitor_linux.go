@@ -163,6 +163,15 @@ func (s *supervisor) reexec() error {
 	if s.keepStdin != nil {
 		keep = append(keep, int(s.keepStdin.Fd()))
 	}
+	for _, f := range []struct {
+		name string
+		f    *os.File
+	}{{"stdin-fifo", s.fifo}, {"stdin-hold", s.fifoHold}} {
+		if f.f != nil {
+			args = append(args, f.name+"="+strconv.Itoa(int(f.f.Fd())))
+			keep = append(keep, int(f.f.Fd()))
+		}
+	}
 	for _, f := range keep {
 		if _, err := unix.FcntlInt(uintptr(f), unix.F_SETFD, 0); err != nil {
 			return err
@@ -223,7 +232,14 @@ func MonitorWatch(args []string) int {
 		name, n, _ := strings.Cut(a, "=")
 		fd := num(n)
 		unix.CloseOnExec(fd)
-		s.outs = append(s.outs, &output{fd: fd, stream: logStream{name: name}, sink: -1})
+		switch name {
+		case "stdin-fifo":
+			s.fifo, s.stdin = os.NewFile(uintptr(fd), "stdin-fifo"), fd
+		case "stdin-hold":
+			s.fifoHold = os.NewFile(uintptr(fd), "stdin-fifo")
+		default:
+			s.outs = append(s.outs, &output{fd: fd, stream: logStream{name: name}, sink: -1})
+		}
 	}
 	if s.monitorLock == nil || s.log == nil {
 		return ns.ExitEngine

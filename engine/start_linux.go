@@ -128,8 +128,10 @@ type supervisor struct {
 	log *os.File
 
 	outs      []*output // the container's stdout and stderr pipes, or its terminal
-	stdin     int       // attached terminal: copied to the container's terminal; -1 for none
+	stdin     int       // attached terminal, or the stdin FIFO: copied to the container's stdin; -1 for none
 	keepStdin *os.File  // -d -i: the pipe's write end, held so the container never reads EOF
+	fifo      *os.File  // -d -i: the stdin FIFO, read (see OpenStdin)
+	fifoHold  *os.File  // and held open for writing, so it never ends: unless StdinOnce
 
 	monitorLock *os.File // flock'ed monitor.lock: closed once the container's end is recorded
 	stopCleaner func()
@@ -241,6 +243,9 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 	}
 	if cfg.Tty {
 		cfg.ConsoleSize = consoleSize(a.Stdout, a.Stdin)
+		if cfg.ConsoleSize == (ns.ConsoleSize{}) {
+			cfg.ConsoleSize = c.ConsoleSize
+		}
 	}
 	s.p, err = ns.Start(cfg, stdio)
 	for _, f := range closeAfter {
@@ -260,6 +265,13 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 			s.stdin = int(a.Stdin.Fd())
 		}
 	}
+	if c.OpenStdin && a.Stdin == nil {
+		if err := s.openFifo(); err != nil {
+			s.p.Signal(unix.SIGKILL)
+			s.p.Wait()
+			return s, err
+		}
+	}
 	start, _ := procStart(s.p.Pid)
 	cgPath := ""
 	if s.cg != nil {
@@ -270,6 +282,9 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 			StartedAt: time.Now().UTC(), Cgroup: cgPath}
 		return nil
 	})
+	if err == nil {
+		e.emit(c.Config, "start", nil)
+	}
 	return s, err
 }
 
@@ -344,6 +359,7 @@ func (s *supervisor) abort(cause error) {
 	if s.keepStdin != nil {
 		s.keepStdin.Close()
 	}
+	s.closeFifo()
 	if s.log != nil {
 		s.log.Close()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -60,10 +61,20 @@ func (s *supervisor) watch() {
 				n, err := unix.Read(s.stdin, buf)
 				if n <= 0 && err != unix.EINTR && err != unix.EAGAIN {
 					s.stdin = -1
+					if s.fifo != nil && s.keepStdin != nil {
+						// StdinOnce: the FIFO's writer left; the container
+						// reads EOF.
+						s.keepStdin.Close()
+						s.keepStdin = nil
+					}
 					continue
 				}
 				if n > 0 {
-					writeAll(int(s.p.Pty.Fd()), buf[:n])
+					if s.p.Pty != nil {
+						writeAll(int(s.p.Pty.Fd()), buf[:n])
+					} else if s.keepStdin != nil {
+						writeAll(int(s.keepStdin.Fd()), buf[:n])
+					}
 				}
 			default:
 				o := s.output(int(pfd.Fd))
@@ -129,6 +140,7 @@ func (s *supervisor) finish() (int, error) {
 	if s.keepStdin != nil {
 		s.keepStdin.Close()
 	}
+	s.closeFifo()
 	s.log.Close()
 	if s.c.Config == nil {
 		// Re-executed (see monitorWatch): the config is read only now.
@@ -182,6 +194,10 @@ func (s *supervisor) finish() (int, error) {
 	if uerr != nil {
 		errs = append(errs, uerr)
 	}
+	if oom {
+		s.e.emit(s.c.Config, "oom", nil)
+	}
+	s.e.emit(s.c.Config, "die", map[string]string{"exitCode": strconv.Itoa(code)})
 	if s.c.AutoRemove {
 		// Under the store's lock, as rm: a create's check of names must
 		// not see it half gone.

@@ -64,6 +64,7 @@ func (e *Engine) CreateVolume(name string, labels map[string]string) (*Volume, e
 		}
 		return nil, fmt.Errorf("create volume %s: %w", name, err)
 	}
+	e.record(Event{Time: time.Now().UTC(), Type: "volume", Action: "create", ID: name, Attributes: map[string]string{"driver": "local"}})
 	return v, nil
 }
 
@@ -146,6 +147,7 @@ func (e *Engine) removeVolume(name string, force bool, except string) error {
 	if err := os.RemoveAll(gone); err != nil {
 		return fmt.Errorf("remove volume %s: %w", name, err)
 	}
+	e.record(Event{Time: time.Now().UTC(), Type: "volume", Action: "destroy", ID: name, Attributes: map[string]string{"driver": "local"}})
 	return nil
 }
 

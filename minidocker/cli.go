@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/minidocker/minidocker/engine"
 	"github.com/minidocker/minidocker/ns"
@@ -43,10 +44,13 @@ const usage = `Usage:  minidocker [OPTIONS] COMMAND
 A small container engine, built one chapter at a time.
 
 Options:
-  -D, --debug   Print debug output: every registry HTTP exchange (no secrets)
+  -D, --debug       Print debug output: every registry HTTP exchange (no secrets)
+  -H, --host HOST   Daemon socket to talk to (unix:///PATH; default $MINIDOCKER_HOST,
+                    then $DOCKER_HOST, else none: the engine runs in this process)
 
 Commands:
   create      Create a new container
+  daemon      Serve the Docker Engine API on a unix socket, as dockerd
   exec        Execute a command in a running container
   images      List images
   import      Import the contents from a tarball to create a filesystem image
@@ -88,9 +92,21 @@ var Version = "dev"
 func run(args []string, stdin, stdout, stderr *os.File) int {
 	phase.Mark("cli: main")
 	var g globals
-	for len(args) > 0 && (args[0] == "--debug" || args[0] == "-D") {
-		g.debug, args = true, args[1:]
+	var host string
+	for len(args) > 0 {
+		switch a := args[0]; {
+		case a == "--debug" || a == "-D":
+			g.debug, args = true, args[1:]
+		case (a == "-H" || a == "--host") && len(args) > 1:
+			host, args = args[1], args[2:]
+		case strings.HasPrefix(a, "-H=") || strings.HasPrefix(a, "--host="):
+			_, host, _ = strings.Cut(a, "=")
+			args = args[1:]
+		default:
+			goto parsed
+		}
 	}
+parsed:
 	if len(args) == 0 || args[0] == "--help" || args[0] == "help" {
 		io.WriteString(stdout, usage)
 		if len(args) == 0 {
@@ -98,9 +114,16 @@ func run(args []string, stdin, stdout, stderr *os.File) int {
 		}
 		return 0
 	}
+	// A daemon to talk to: the commands go there (the daemon itself and
+	// version --help aside).
+	if h := remoteHost(host); h != "" && args[0] != "daemon" {
+		return runRemote(h, args, stdin, stdout, stderr)
+	}
 	switch args[0] {
 	case "run":
 		return runCommand(g, args[1:], stdin, stdout, stderr)
+	case "daemon":
+		return daemonCommand(g, args[1:], stdout, stderr)
 	case "snapshots":
 		return snapshotsCommand(args[1:], stdout, stderr)
 	case "network":

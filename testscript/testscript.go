@@ -100,6 +100,7 @@ func params(dir, workRoot string) ts.Params {
 			"fetch":       cmdFetch,
 			"netstate":    cmdNetstate,
 			"remotehost":  cmdRemotehost,
+			"daemon":      cmdDaemon,
 		},
 	}
 }

@@ -1,0 +1,232 @@
+package daemon
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/minidocker/minidocker/api"
+	"github.com/minidocker/minidocker/engine"
+)
+
+// listContainers is GET /containers/json: docker ps. ?all= lists stopped
+// ones too, ?limit= the newest N, ?filters= as docker ps -f.
+func (d *Daemon) listContainers(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseFilters(r.URL.Query().Get("filters"))
+	if err != nil {
+		return err
+	}
+	if err := f.check("id", "name", "status", "exited", "ancestor", "label", "volume", "network", "before", "since", "health", "isolation", "is-task", "publish", "expose"); err != nil {
+		return err
+	}
+	for _, s := range f["status"] {
+		switch s {
+		case "created", "restarting", "running", "removing", "paused", "exited", "dead":
+		default:
+			return badRequest(fmt.Errorf("invalid filter 'status=%s'", s))
+		}
+	}
+	all, err := d.engine.List()
+	if err != nil {
+		return err
+	}
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	showAll := boolValue(r, "all") || limit > 0 || len(f["status"]) > 0 || len(f["exited"]) > 0
+	now := time.Now()
+	out := []api.Container{}
+	for i := len(all) - 1; i >= 0; i-- { // newest first
+		c := all[i]
+		if !showAll && !c.Running() {
+			continue
+		}
+		if !matchContainer(f, c) {
+			continue
+		}
+		out = append(out, summary(c, now))
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func matchContainer(f filters, c *engine.Container) bool {
+	return f.match("id", func(s string) bool { return strings.HasPrefix(c.ID, s) }) &&
+		f.match("name", func(s string) bool {
+			re, err := regexp.Compile(s)
+			return err == nil && re.MatchString("/"+c.Name)
+		}) &&
+		f.match("status", func(s string) bool { return s == string(c.State.Status) }) &&
+		f.match("exited", func(s string) bool {
+			return c.State.Status == engine.Exited && s == strconv.Itoa(c.State.ExitCode)
+		}) &&
+		f.match("ancestor", func(s string) bool {
+			return s == c.Image || s == c.ImageID || strings.HasPrefix(strings.TrimPrefix(c.ImageID, "sha256:"), s) ||
+				strings.TrimSuffix(c.Image, ":latest") == s
+		}) &&
+		f.match("label", func(string) bool { return false }) && // containers have no labels yet
+		f.match("network", func(s string) bool { return s == "none" }) &&
+		f.match("volume", func(s string) bool {
+			for _, m := range c.Mounts {
+				if m.Name == s || m.Destination == s || m.Source == s {
+					return true
+				}
+			}
+			return false
+		})
+}
+
+// summary is a container as docker ps shows it.
+func summary(c *engine.Container, now time.Time) api.Container {
+	s := api.Container{ID: c.ID, Names: []string{"/" + c.Name}, Image: c.Image, ImageID: c.ImageID,
+		Command: strings.Join(append([]string{c.Path}, c.Args...), " "), Created: c.Created.Unix(),
+		Ports: []api.Port{}, Labels: map[string]string{}, State: string(c.State.Status),
+		Status: statusText(c, now), Mounts: mounts(c)}
+	s.HostConfig.NetworkMode = "none"
+	s.NetworkSettings.Networks = map[string]any{}
+	return s
+}
+
+// statusText is docker ps' STATUS: "Up 3 seconds", "Exited (0) 2
+// minutes ago", "Created".
+func statusText(c *engine.Container, now time.Time) string {
+	st := c.State
+	switch st.Status {
+	case engine.Running:
+		return "Up " + humanDuration(now.Sub(st.StartedAt))
+	case engine.Paused:
+		return "Up " + humanDuration(now.Sub(st.StartedAt)) + " (Paused)"
+	case engine.Exited:
+		if st.FinishedAt.IsZero() {
+			return fmt.Sprintf("Exited (%d)", st.ExitCode) // never ran: a start that failed
+		}
+		return fmt.Sprintf("Exited (%d) %s ago", st.ExitCode, humanDuration(now.Sub(st.FinishedAt)))
+	case engine.Dead:
+		return "Dead"
+	}
+	return "Created"
+}
+
+// humanDuration is docker's (go-units HumanDuration).
+func humanDuration(d time.Duration) string {
+	switch s := int(d.Seconds()); {
+	case s < 1:
+		return "Less than a second"
+	case s == 1:
+		return "1 second"
+	case s < 60:
+		return fmt.Sprintf("%d seconds", s)
+	}
+	switch m := int(d.Minutes()); {
+	case m == 1:
+		return "About a minute"
+	case m < 60:
+		return fmt.Sprintf("%d minutes", m)
+	}
+	switch h := int(d.Hours() + 0.5); {
+	case h == 1:
+		return "About an hour"
+	case h < 48:
+		return fmt.Sprintf("%d hours", h)
+	case h < 24*7*2:
+		return fmt.Sprintf("%d days", h/24)
+	case h < 24*30*2:
+		return fmt.Sprintf("%d weeks", h/24/7)
+	case h < 24*365*2:
+		return fmt.Sprintf("%d months", h/24/30)
+	}
+	return fmt.Sprintf("%d years", int(d.Hours())/24/365)
+}
+
+func mounts(c *engine.Container) []api.MountPoint {
+	out := []api.MountPoint{}
+	for _, m := range c.Mounts {
+		mode := ""
+		if !m.RW {
+			mode = "ro"
+		}
+		switch m.Type {
+		case "bind":
+			out = append(out, api.MountPoint{Type: "bind", Source: m.Source, Destination: m.Destination, Mode: mode, RW: m.RW, Propagation: "rprivate"})
+		case "volume":
+			if mode == "" {
+				mode = "z"
+			}
+			out = append(out, api.MountPoint{Type: "volume", Name: m.Name, Source: m.Source, Destination: m.Destination, Driver: "local", Mode: mode, RW: m.RW})
+		case "tmpfs":
+			out = append(out, api.MountPoint{Type: "tmpfs", Destination: m.Destination, Mode: m.Options, RW: m.RW})
+		}
+	}
+	return out
+}
+
+// dockerTime is how docker's JSON writes a time: RFC 3339 with
+// nanoseconds, zero as 0001-01-01T00:00:00Z.
+func dockerTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// inspect is GET /containers/ID/json: docker inspect, with the fields
+// minidocker has.
+func inspect(c *engine.Container, execIDs []string) api.ContainerJSON {
+	st := c.State
+	j := api.ContainerJSON{ID: c.ID, Created: dockerTime(c.Created), Path: c.Path, Args: c.Args, Image: c.ImageID,
+		LogPath: c.LogPath(), Name: "/" + c.Name, Driver: c.Driver, Platform: "linux", ExecIDs: execIDs,
+		State: api.ContainerState{Status: string(st.Status), Running: c.Running(), Paused: st.Status == engine.Paused,
+			OOMKilled: st.OOMKilled, Dead: st.Status == engine.Dead, Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error,
+			StartedAt: dockerTime(st.StartedAt), FinishedAt: dockerTime(st.FinishedAt)},
+		Config: api.ContainerConfig{Hostname: c.Hostname, User: c.User, Tty: c.Tty, OpenStdin: c.OpenStdin, Env: c.Env,
+			Cmd: c.Cmd, Image: c.Image, WorkingDir: c.WorkingDir, Entrypoint: c.Entrypoint, Labels: map[string]string{},
+			StopSignal: c.StopSignal, StopTimeout: c.StopTimeout, AttachStdout: true, AttachStderr: true},
+		Mounts:          mounts(c),
+		NetworkSettings: api.NetworkSettings{Ports: map[string]any{}, Networks: map[string]any{}},
+	}
+	if j.Args == nil {
+		j.Args = []string{}
+	}
+	if j.Driver == "" && c.Rootfs == "" {
+		j.Driver = "overlay"
+	}
+	j.GraphDriver = api.GraphDriver{Name: j.Driver, Data: map[string]string{}}
+	r := c.Resources
+	hc := api.HostConfig{NetworkMode: "none", AutoRemove: c.AutoRemove, CapAdd: c.CapAdd, CapDrop: c.CapDrop,
+		ReadonlyRootfs: c.ReadOnly, Binds: []string{}}
+	hc.Resources = api.Resources{CgroupParent: c.CgroupParent, Memory: r.Memory, MemorySwap: r.MemorySwap,
+		MemoryReservation: r.MemoryReservation, NanoCPUs: r.NanoCPUs, CPUShares: r.CPUShares, CPUPeriod: r.CPUPeriod,
+		CPUQuota: r.CPUQuota, CpusetCpus: r.CpusetCpus, CpusetMems: r.CpusetMems}
+	if c.Init {
+		hc.Init = &c.Init
+	}
+	if r.PidsLimit != 0 {
+		hc.PidsLimit = &r.PidsLimit
+	}
+	for _, m := range c.Mounts {
+		switch m.Type {
+		case "bind":
+			b := m.Source + ":" + m.Destination
+			if !m.RW {
+				b += ":ro"
+			}
+			hc.Binds = append(hc.Binds, b)
+		case "tmpfs":
+			if hc.Tmpfs == nil {
+				hc.Tmpfs = map[string]string{}
+			}
+			hc.Tmpfs[m.Destination] = m.Options
+		case "volume":
+			if m.Anonymous {
+				if j.Config.Volumes == nil {
+					j.Config.Volumes = map[string]struct{}{}
+				}
+				j.Config.Volumes[m.Destination] = struct{}{}
+			}
+		}
+	}
+	j.HostConfig = hc
+	return j
+}
+
+func jsonEncode(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }

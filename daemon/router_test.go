@@ -1,0 +1,269 @@
+package daemon
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minidocker/minidocker/api"
+	"github.com/minidocker/minidocker/engine"
+	"github.com/minidocker/minidocker/images"
+)
+
+// testDaemon serves a daemon on an engine in a temporary root, with
+// its image store (empty), over a real HTTP server.
+func testDaemon(t *testing.T) (*httptest.Server, *engine.Engine) {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "root")
+	s, err := images.Open(root, images.WithDriver("vfs", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.Open(root, engine.WithImages(EngineImages(s)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	d := New(ctx, e, WithImages(s), WithVersion("test"))
+	srv := httptest.NewServer(d.Handler())
+	t.Cleanup(srv.Close)
+	return srv, e
+}
+
+func do(t *testing.T, srv *httptest.Server, method, path, body string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// The ping a client starts with: OK, and the headers that say which API
+// to speak; HEAD the same without a body.
+func TestPing(t *testing.T) {
+	srv, _ := testDaemon(t)
+	for _, m := range []string{"GET", "HEAD"} {
+		resp, body := do(t, srv, m, "/_ping", "")
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s /_ping: %d", m, resp.StatusCode)
+		}
+		want := map[string]string{"Api-Version": api.Version, "Docker-Experimental": "false", "Ostype": "linux",
+			"Cache-Control": "no-cache, no-store, must-revalidate"}
+		for k, v := range want {
+			if got := resp.Header.Get(k); got != v {
+				t.Errorf("%s /_ping: %s = %q, want %q", m, k, got, v)
+			}
+		}
+		if wantBody := map[string]string{"GET": "OK", "HEAD": ""}[m]; body != wantBody {
+			t.Errorf("%s /_ping: body %q, want %q", m, body, wantBody)
+		}
+	}
+}
+
+// A version in the path is spoken if it is in range, refused as dockerd
+// refuses it otherwise; no version is the daemon's own.
+func TestVersionNegotiation(t *testing.T) {
+	srv, _ := testDaemon(t)
+	for _, c := range []struct {
+		path   string
+		status int
+		msg    string
+	}{
+		{"/version", 200, ""},
+		{"/v1.41/version", 200, ""},
+		{"/v1.24/version", 200, ""},
+		{"/v1.30/_ping", 200, ""},
+		{"/v1.12/version", 400, "client version 1.12 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version"},
+		{"/v1.50/version", 400, "client version 1.50 is too new. Maximum supported API version is 1.43"},
+		{"/v1.4.1/version", 400, "invalid API version: API version \"1.4.1\": want MAJOR.MINOR"},
+	} {
+		resp, body := do(t, srv, "GET", c.path, "")
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: status %d, want %d (%s)", c.path, resp.StatusCode, c.status, body)
+			continue
+		}
+		if c.status == 200 {
+			if strings.HasSuffix(c.path, "/version") {
+				var v api.VersionResponse
+				if err := json.Unmarshal([]byte(body), &v); err != nil || v.APIVersion != api.Version || v.MinAPIVersion != api.MinVersion || v.Version != "test" {
+					t.Errorf("%s: %s (%v)", c.path, body, err)
+				}
+			}
+			continue
+		}
+		var e api.ErrorResponse
+		if err := json.Unmarshal([]byte(body), &e); err != nil || e.Message != c.msg {
+			t.Errorf("%s: body %s, want message %q", c.path, body, c.msg)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s: Content-Type %q", c.path, ct)
+		}
+	}
+}
+
+// Errors are {"message": ...} with the status of their kind, as the
+// docker CLI expects to print them.
+func TestErrors(t *testing.T) {
+	srv, _ := testDaemon(t)
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+		msg                string
+	}{
+		{"GET", "/v1.41/containers/nosuch/json", "", 404, "No such container: nosuch"},
+		{"POST", "/v1.41/containers/nosuch/start", "", 404, "No such container: nosuch"},
+		{"DELETE", "/v1.41/containers/nosuch", "", 404, "No such container: nosuch"},
+		{"GET", "/v1.41/nothing/here", "", 404, "page not found"},
+		{"POST", "/v1.41/containers/create", `{"Image":"busybox"}`, 404, "No such image: busybox:latest"},
+		{"POST", "/v1.41/containers/create", `{"Image":`, 400, "invalid JSON body: unexpected EOF"},
+		{"POST", "/v1.41/containers/create", `{}`, 400, "config cannot be empty in order to create a container: no image"},
+		{"POST", "/v1.41/containers/create?name=a%2Fb", `{"Image":"busybox"}`, 400, ""},
+		{"POST", "/v1.41/containers/create", `{"Image":"busybox","HostConfig":{"NetworkMode":"bridge"}}`, 404, "network bridge not found"},
+		{"GET", "/v1.41/images/nosuch/json", "", 404, "No such image: nosuch:latest"},
+		{"DELETE", "/v1.41/images/nosuch", "", 404, "No such image: nosuch:latest"},
+		{"GET", "/v1.41/volumes/nosuch", "", 404, "get nosuch: no such volume"},
+		{"GET", "/v1.41/containers/json?filters=%7B%22color%22%3A%5B%22red%22%5D%7D", "", 400, "invalid filter 'color'"},
+		{"GET", "/v1.41/containers/json?filters=%7Bnot", "", 400, ""},
+		{"GET", "/v1.41/exec/nosuch/json", "", 404, "No such exec instance: nosuch"},
+		{"DELETE", "/v1.41/networks/none", "", 403, "none is a pre-defined network and cannot be removed"},
+		{"GET", "/v1.41/networks/nosuch", "", 404, "network nosuch not found"},
+	} {
+		resp, body := do(t, srv, c.method, c.path, c.body)
+		var e api.ErrorResponse
+		err := json.Unmarshal([]byte(body), &e)
+		if resp.StatusCode != c.status || err != nil || c.msg != "" && e.Message != c.msg || e.Message == "" {
+			t.Errorf("%s %s: %d %s, want %d %q", c.method, c.path, resp.StatusCode, body, c.status, c.msg)
+		}
+	}
+}
+
+func TestStatusOf(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("get x: %w", engine.ErrNoSuchContainer), 404},
+		{fmt.Errorf("x: %w", engine.ErrNameInUse), 409},
+		{fmt.Errorf("x: %w", engine.ErrRunning), 409},
+		{fmt.Errorf("x: %w", engine.ErrVolumeInUse), 409},
+		{fmt.Errorf("x: %w", engine.ErrInvalid), 400},
+		{imageError(fmt.Errorf("%w: x", images.ErrNotFound)), 404},
+		{imageError(fmt.Errorf("%w: x", images.ErrConflict)), 409},
+		{errors.New("disk on fire"), 500},
+	} {
+		if got := statusOf(c.err); got != c.want {
+			t.Errorf("statusOf(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
+}
+
+// Volumes: created, listed, inspected, removed; and each change is an
+// event on GET /events, streamed as it happens.
+func TestVolumesAndEvents(t *testing.T) {
+	srv, _ := testDaemon(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+`/v1.41/events?filters={"type":["volume"]}`, nil)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := bufio.NewScanner(resp.Body)
+	// The stream follows from now on: let its reader get to the end.
+	time.Sleep(100 * time.Millisecond)
+	r, body := do(t, srv, "POST", "/v1.41/volumes/create", `{"Name":"data","Labels":{"k":"v"}}`)
+	var v api.Volume
+	if r.StatusCode != 201 || json.Unmarshal([]byte(body), &v) != nil || v.Name != "data" || v.Driver != "local" || v.Labels["k"] != "v" {
+		t.Fatalf("create: %d %s", r.StatusCode, body)
+	}
+	_, body = do(t, srv, "GET", "/v1.41/volumes", "")
+	var list api.VolumeList
+	if json.Unmarshal([]byte(body), &list) != nil || len(list.Volumes) != 1 || list.Volumes[0].Mountpoint != v.Mountpoint {
+		t.Fatalf("list: %s", body)
+	}
+	_, body = do(t, srv, "GET", `/v1.41/volumes?filters={"label":["k=w"]}`, "")
+	if json.Unmarshal([]byte(body), &list) != nil || len(list.Volumes) != 0 {
+		t.Errorf("label filter k=w: %s", body)
+	}
+	if r, body = do(t, srv, "DELETE", "/v1.41/volumes/data", ""); r.StatusCode != 204 {
+		t.Fatalf("rm: %d %s", r.StatusCode, body)
+	}
+	for _, want := range []string{"create", "destroy"} {
+		if !events.Scan() {
+			t.Fatalf("events ended: %v", events.Err())
+		}
+		var ev api.Event
+		if err := json.Unmarshal(events.Bytes(), &ev); err != nil || ev.Type != "volume" || ev.Action != want || ev.Actor.ID != "data" || ev.TimeNano == 0 {
+			t.Errorf("event %s, want volume %s data", events.Bytes(), want)
+		}
+	}
+	// since: the history, then until: the end of the stream.
+	now := time.Now().Unix() + 1
+	_, body = do(t, srv, "GET", fmt.Sprintf("/v1.41/events?since=1&until=%d", now), "")
+	if n := strings.Count(body, `"Type":"volume"`); n != 2 {
+		t.Errorf("since=1&until=now: %d volume events in %s", n, body)
+	}
+}
+
+func TestNetworks(t *testing.T) {
+	srv, _ := testDaemon(t)
+	_, body := do(t, srv, "GET", "/v1.41/networks", "")
+	var nets []api.Network
+	if err := json.Unmarshal([]byte(body), &nets); err != nil || len(nets) != 1 || nets[0].Name != "none" || len(nets[0].ID) != 64 {
+		t.Fatalf("networks: %s", body)
+	}
+	r, body := do(t, srv, "GET", "/v1.41/networks/"+nets[0].ID[:12], "")
+	if r.StatusCode != 200 || !strings.Contains(body, `"Name":"none"`) {
+		t.Errorf("by ID prefix: %d %s", r.StatusCode, body)
+	}
+	r, body = do(t, srv, "POST", "/v1.41/networks/create", `{"Name":"net1"}`)
+	if r.StatusCode != 501 || !strings.Contains(body, "no network drivers yet") {
+		t.Errorf("create: %d %s", r.StatusCode, body)
+	}
+}
+
+func TestParseFilters(t *testing.T) {
+	for _, s := range []string{`{"status":{"exited":true}}`, `{"status":["exited"]}`} {
+		f, err := parseFilters(s)
+		if err != nil || len(f["status"]) != 1 || f["status"][0] != "exited" {
+			t.Errorf("parseFilters(%s) = %v, %v", s, f, err)
+		}
+	}
+	f, _ := parseFilters(`{"status":{"exited":false}}`)
+	if len(f["status"]) != 0 {
+		t.Errorf("a value set to false is not a filter: %v", f)
+	}
+}
+
+func TestHumanDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "Less than a second", time.Second: "1 second", 59 * time.Second: "59 seconds", 90 * time.Second: "About a minute",
+		5 * time.Minute: "5 minutes", 61 * time.Minute: "About an hour", 3 * time.Hour: "3 hours", 72 * time.Hour: "3 days",
+		15 * 24 * time.Hour: "2 weeks", 90 * 24 * time.Hour: "3 months", 800 * 24 * time.Hour: "2 years",
+	} {
+		if got := humanDuration(d); got != want {
+			t.Errorf("humanDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
