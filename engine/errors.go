@@ -1,6 +1,9 @@
 package engine
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrNoSuchContainer is a name or ID that names no container.
@@ -24,3 +27,12 @@ var (
 	// ErrNoCgroup is a command (pause, stats) that needs the container's cgroup.
 	ErrNoCgroup = errors.New("the container has no cgroup")
 )
+
+// invalid is a bad argument in docker's own words: errors.Is sees
+// ErrInvalid (the daemon answers 400), the message has no prefix.
+type invalid struct{ msg string }
+
+func (e *invalid) Error() string        { return e.msg }
+func (e *invalid) Is(target error) bool { return target == ErrInvalid }
+
+func invalidf(format string, args ...any) error { return &invalid{fmt.Sprintf(format, args...)} }

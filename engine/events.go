@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Event is one thing that happened to a container or a volume, as
+// Event is one thing that happened to a container, a volume or a network, as
 // docker's event stream reports it: a container created, started, dead
 // (with its exit code), destroyed. Whichever minidocker process does it
 // (the command line, a container's monitor, the daemon) appends the
@@ -24,9 +24,9 @@ import (
 // code of a --rm container whose directory is gone.
 type Event struct {
 	Time       time.Time
-	Type       string // "container" or "volume"
-	Action     string // create, start, kill, die, pause, unpause, destroy
-	ID         string // a container's ID, a volume's name
+	Type       string // "container", "volume" or "network"
+	Action     string // create, start, kill, die, pause, unpause, destroy; a network's connect, disconnect
+	ID         string // a container's ID, a volume's name, a network's ID
 	Attributes map[string]string
 }
 

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/minidocker/minidocker/network"
 )
@@ -92,21 +94,21 @@ func (e *Engine) netConfig(cfg *Config, o *NetworkOptions, img ImageConfig, root
 	}
 	for _, d := range o.DNS {
 		if _, err := netip.ParseAddr(d); err != nil {
-			return fmt.Errorf("--dns %s: not an IP address", d)
+			return invalidf("--dns %s: not an IP address", d)
 		}
 	}
 	switch {
 	case strings.HasPrefix(cfg.NetworkMode, "container:"):
-		return fmt.Errorf("--network %s: sharing another container's network is not supported", cfg.NetworkMode)
+		return invalidf("--network %s: sharing another container's network is not supported", cfg.NetworkMode)
 	case !cfg.sandboxed():
 		if len(o.Publish) > 0 && cfg.NetworkMode == "none" {
-			return errors.New("conflicting options: port publishing and the container type network mode")
+			return invalidf("conflicting options: port publishing and the container type network mode")
 		}
 		if o.IP.IsValid() || len(o.Aliases) > 0 {
-			return fmt.Errorf("--ip and --network-alias need a bridge network, not --network %s", cfg.NetworkMode)
+			return invalidf("--ip and --network-alias need a bridge network, not --network %s", cfg.NetworkMode)
 		}
 	case rootless:
-		return fmt.Errorf("--network %s needs root: a rootless container has --network none or host (docker's rootless mode adds slirp4netns, which minidocker has not)", cfg.NetworkMode)
+		return invalidf("--network %s needs root: a rootless container has --network none or host (docker's rootless mode adds slirp4netns, which minidocker has not)", cfg.NetworkMode)
 	}
 	return nil
 }
@@ -166,15 +168,19 @@ type EndpointOptions struct {
 func (e *Engine) Connect(c *Container, netRef string, o EndpointOptions) error {
 	if !c.sandboxed() {
 		if c.NetworkMode == "host" {
-			return errors.New("container cannot be disconnected from host network or connected to host network")
+			return invalidf("container cannot be disconnected from host network or connected to host network")
 		}
-		return errors.New("container cannot be connected to multiple networks with one of the networks in private (none) mode")
+		return invalidf("container cannot be connected to multiple networks with one of the networks in private (none) mode")
 	}
 	m, _, err := e.sandbox(c)
 	if err != nil {
 		return err
 	}
-	return m.Connect(netRef, c.ID, o.Aliases, o.IP)
+	if err := m.Connect(netRef, c.ID, o.Aliases, o.IP); err != nil {
+		return err
+	}
+	e.networkEvent(m, netRef, "connect", c.ID)
+	return nil
 }
 
 // Disconnect takes the container off a network, as docker network
@@ -182,15 +188,91 @@ func (e *Engine) Connect(c *Container, netRef string, o EndpointOptions) error {
 func (e *Engine) Disconnect(c *Container, netRef string) error {
 	if !c.sandboxed() {
 		if c.NetworkMode == "host" {
-			return errors.New("container cannot be disconnected from host network or connected to host network")
+			return invalidf("container cannot be disconnected from host network or connected to host network")
 		}
-		return fmt.Errorf("container %s is not connected to network %s", c.ID[:12], netRef)
+		return invalidf("container %s is not connected to network %s", c.ID[:12], netRef)
 	}
 	m, _, err := e.sandbox(c)
 	if err != nil {
 		return err
 	}
-	return m.Disconnect(netRef, c.ID)
+	n, _ := m.Network(netRef) // before: it may be gone after
+	if err := m.Disconnect(netRef, c.ID); err != nil {
+		return err
+	}
+	if n != nil {
+		e.recordNetwork(n, "disconnect", c.ID)
+	}
+	return nil
+}
+
+// CreateNetwork makes a user-defined network, as docker network create.
+func (e *Engine) CreateNetwork(name string, o network.CreateOptions) (*network.Network, error) {
+	m, err := e.Networks()
+	if err != nil {
+		return nil, err
+	}
+	n, err := m.Create(name, o)
+	if err != nil {
+		return nil, err
+	}
+	e.recordNetwork(n, "create", "")
+	return n, nil
+}
+
+// RemoveNetwork takes a user-defined network off the host, as docker
+// network rm.
+func (e *Engine) RemoveNetwork(ref string) error {
+	m, err := e.Networks()
+	if err != nil {
+		return err
+	}
+	n, err := m.Network(ref)
+	if err != nil {
+		return err
+	}
+	if err := m.RemoveNetwork(n.ID); err != nil {
+		return err
+	}
+	e.recordNetwork(n, "destroy", "")
+	return nil
+}
+
+// PruneNetworks removes the networks no container is on, as docker
+// network prune (see network.Manager.Prune), and returns their names.
+func (e *Engine) PruneNetworks() ([]string, error) {
+	m, err := e.Networks()
+	if err != nil {
+		return nil, err
+	}
+	before, err := m.Networks()
+	if err != nil {
+		return nil, err
+	}
+	removed, err := m.Prune()
+	for _, n := range before {
+		if slices.Contains(removed, n.Name) {
+			e.recordNetwork(n, "destroy", "")
+		}
+	}
+	return removed, err
+}
+
+// networkEvent records an event about the network ref names.
+func (e *Engine) networkEvent(m *network.Manager, ref, action, container string) {
+	if n, err := m.Network(ref); err == nil {
+		e.recordNetwork(n, action, container)
+	}
+}
+
+// recordNetwork records a network's event as dockerd words it: the
+// network's ID, its name and driver, and the container it is about.
+func (e *Engine) recordNetwork(n *network.Network, action, container string) {
+	a := map[string]string{"name": n.Name, "type": n.Driver}
+	if container != "" {
+		a["container"] = container
+	}
+	e.record(Event{Time: time.Now().UTC(), Type: "network", Action: action, ID: n.ID, Attributes: a})
 }
 
 // releaseNetwork gives back what the network layer holds for a container

@@ -44,8 +44,12 @@ func daemonCommand(g globals, args []string, stdout, stderr io.Writer) int {
 	if root == "" {
 		root = defaultRoot()
 	}
+	netCfg, err := networkConfig(root) // daemon.json's, as the command line's
+	if err != nil {
+		return fail(stderr, err)
+	}
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "minidocker daemon: "+format+"\n", args...) }
-	e, err := engine.Open(root, engine.WithLogf(logf), engine.WithImages(daemon.EngineImages(s)))
+	e, err := engine.Open(root, engine.WithLogf(logf), engine.WithImages(daemon.EngineImages(s)), engine.WithNetworkConfig(netCfg))
 	if err != nil {
 		return fail(stderr, err)
 	}

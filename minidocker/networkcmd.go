@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"os"
 	"strings"
@@ -92,12 +93,13 @@ func networkCommand(args []string, stdin, stdout, stderr *os.File) int {
 	return 0
 }
 
-func networkCreate(_ *engine.Engine, m *network.Manager, args []string, _ io.Reader, w io.Writer) error {
+func networkCreate(e *engine.Engine, _ *network.Manager, args []string, _ io.Reader, w io.Writer) error {
 	var driver, subnet, gateway string
-	var opts []string
+	var opts, labels []string
 	fs := &flagSet{cmd: "network create"}
 	fs.String(&driver, "driver", "d", "string", "Driver to manage the Network (bridge)")
 	fs.String(&gateway, "gateway", "", "string", "IPv4 Gateway for the master subnet")
+	fs.List(&labels, "label", "", "list", "Set metadata on a network")
 	fs.List(&opts, "opt", "o", "map", "Set driver specific options (com.docker.network.bridge.name=NAME)")
 	fs.String(&subnet, "subnet", "", "string", "Subnet in CIDR format that represents a network segment")
 	rest, err := fs.Parse(args)
@@ -115,6 +117,13 @@ func networkCreate(_ *engine.Engine, m *network.Manager, args []string, _ io.Rea
 		return usageError{errors.New(`"network create" requires exactly 1 argument: the network's name`)}
 	}
 	o := network.CreateOptions{Driver: driver, Options: map[string]string{}}
+	for _, l := range labels {
+		if o.Labels == nil {
+			o.Labels = map[string]string{}
+		}
+		k, v, _ := strings.Cut(l, "=")
+		o.Labels[k] = v
+	}
 	if subnet != "" {
 		if o.Subnet, err = netip.ParsePrefix(subnet); err != nil {
 			return fmt.Errorf("invalid subnet %s: want CIDR notation, such as 172.30.0.0/16", subnet)
@@ -132,7 +141,7 @@ func networkCreate(_ *engine.Engine, m *network.Manager, args []string, _ io.Rea
 		}
 		o.Options[k] = v
 	}
-	n, err := m.Create(rest[0], o)
+	n, err := e.CreateNetwork(rest[0], o)
 	if err != nil {
 		return err
 	}
@@ -214,6 +223,7 @@ func networkInspect(_ *engine.Engine, m *network.Manager, args []string, _ io.Re
 		in := inspected{Name: n.Name, ID: n.ID, Created: n.Created, Scope: "local", Driver: n.Driver,
 			IPAM:       inspectedIPAM{Driver: "default", Config: []map[string]string{}},
 			Containers: map[string]inspectedContainer{}, Options: map[string]string{}, Labels: map[string]string{}}
+		maps.Copy(in.Labels, n.Labels)
 		if n.Subnet.IsValid() {
 			in.IPAM.Config = append(in.IPAM.Config, map[string]string{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()})
 		}
@@ -237,13 +247,13 @@ func networkInspect(_ *engine.Engine, m *network.Manager, args []string, _ io.Re
 	return err
 }
 
-func networkRm(_ *engine.Engine, m *network.Manager, args []string, _ io.Reader, w io.Writer) error {
+func networkRm(e *engine.Engine, _ *network.Manager, args []string, _ io.Reader, w io.Writer) error {
 	if len(args) == 0 {
 		return usageError{errors.New(`"network rm" requires at least 1 argument: a network's name or ID`)}
 	}
 	var errs []error
 	for _, ref := range args {
-		if err := m.RemoveNetwork(ref); err != nil {
+		if err := e.RemoveNetwork(ref); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -298,7 +308,7 @@ func networkDisconnect(e *engine.Engine, _ *network.Manager, args []string, _ io
 // networkPrune is docker network prune: the user-defined networks no
 // container is on; and, minidocker having no daemon whose end would say
 // so, the default bridge's device and rules, if no container is on it.
-func networkPrune(_ *engine.Engine, m *network.Manager, args []string, stdin io.Reader, w io.Writer) error {
+func networkPrune(e *engine.Engine, _ *network.Manager, args []string, stdin io.Reader, w io.Writer) error {
 	var force bool
 	fs := &flagSet{cmd: "network prune"}
 	fs.Bool(&force, "force", "f", "Do not prompt for confirmation")
@@ -316,7 +326,7 @@ func networkPrune(_ *engine.Engine, m *network.Manager, args []string, stdin io.
 			return nil
 		}
 	}
-	removed, err := m.Prune()
+	removed, err := e.PruneNetworks()
 	if len(removed) > 0 {
 		fmt.Fprintln(w, "Deleted Networks:")
 		for _, n := range removed {

@@ -145,6 +145,7 @@ type CreateOptions struct {
 	Subnet  netip.Prefix
 	Gateway netip.Addr
 	Options map[string]string // -o com.docker.network.bridge.name=NAME
+	Labels  map[string]string // --label KEY=VALUE
 }
 
 // validName is docker's rule for a network's name and a container's or
@@ -201,7 +202,7 @@ func (m *Manager) Create(name string, o CreateOptions) (*Network, error) {
 				return fmt.Errorf("network with name %s: %w", name, ErrExists)
 			}
 		}
-		n := &Network{ID: newID(), Name: name, Driver: "bridge", Subnet: o.Subnet, Gateway: o.Gateway, Created: time.Now().UTC()}
+		n := &Network{ID: newID(), Name: name, Driver: "bridge", Subnet: o.Subnet, Gateway: o.Gateway, Labels: o.Labels, Created: time.Now().UTC()}
 		n.Bridge = "md-" + n.ID[:12]
 		if b := o.Options[BridgeNameOption]; b != "" {
 			if !validBridge(b) {

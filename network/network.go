@@ -32,6 +32,7 @@ type Network struct {
 	Subnet  netip.Prefix      `json:"subnet,omitzero"`  // zero until the default network first comes up
 	Gateway netip.Addr        `json:"gateway,omitzero"` // the bridge's own address
 	Options map[string]string `json:"options,omitempty"`
+	Labels  map[string]string `json:"labels,omitempty"` // docker network create --label
 	// Default is the predefined "bridge" network: made on the host when a
 	// container first needs it, and kept there until Prune.
 	Default bool      `json:"default,omitempty"`
