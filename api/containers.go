@@ -28,17 +28,23 @@ type ContainerConfig struct {
 // HostConfig is the part of a container's configuration that depends on
 // the host: mounts, limits, what happens when it exits.
 type HostConfig struct {
-	Binds          []string
-	NetworkMode    string
-	AutoRemove     bool
-	VolumeDriver   string
-	CapAdd         []string
-	CapDrop        []string
-	Init           *bool `json:",omitempty"`
-	ReadonlyRootfs bool
-	Tmpfs          map[string]string `json:",omitempty"`
-	ConsoleSize    [2]uint           // rows, columns
-	Mounts         []MountSpec       `json:",omitempty"`
+	Binds           []string
+	NetworkMode     string
+	PortBindings    PortMap
+	AutoRemove      bool
+	VolumeDriver    string
+	CapAdd          []string
+	CapDrop         []string
+	Init            *bool `json:",omitempty"`
+	ReadonlyRootfs  bool
+	Tmpfs           map[string]string `json:",omitempty"`
+	ConsoleSize     [2]uint           // rows, columns
+	Mounts          []MountSpec       `json:",omitempty"`
+	PublishAllPorts bool
+	DNS             []string `json:"Dns"`
+	DNSOptions      []string `json:"DnsOptions"`
+	DNSSearch       []string `json:"DnsSearch"`
+	ExtraHosts      []string
 	Resources
 }
 
@@ -96,9 +102,7 @@ type MountSpec struct {
 type CreateRequest struct {
 	ContainerConfig
 	HostConfig       *HostConfig
-	NetworkingConfig *struct {
-		EndpointsConfig map[string]any
-	} `json:",omitempty"`
+	NetworkingConfig *NetworkingConfig `json:",omitempty"`
 }
 
 // CreateResponse is what POST /containers/create and POST
@@ -133,8 +137,10 @@ type Container struct {
 	State           string
 	Status          string
 	HostConfig      struct{ NetworkMode string }
-	NetworkSettings struct{ Networks map[string]any }
-	Mounts          []MountPoint
+	NetworkSettings struct {
+		Networks map[string]*EndpointSettings
+	}
+	Mounts []MountPoint
 }
 
 // Port is a published port of a container.
@@ -203,16 +209,6 @@ type ContainerState struct {
 type GraphDriver struct {
 	Name string
 	Data map[string]string
-}
-
-// NetworkSettings is a container's networks in an inspect.
-type NetworkSettings struct {
-	Bridge      string
-	SandboxID   string
-	HairpinMode bool
-	Ports       map[string]any
-	SandboxKey  string
-	Networks    map[string]any
 }
 
 // ExecConfig is the body of POST /containers/ID/exec.

@@ -12,6 +12,7 @@ import (
 	"github.com/minidocker/minidocker/api"
 	"github.com/minidocker/minidocker/cgroup"
 	"github.com/minidocker/minidocker/engine"
+	"github.com/minidocker/minidocker/network"
 	"github.com/minidocker/minidocker/ns"
 )
 
@@ -28,8 +29,14 @@ func (d *Daemon) createContainer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := d.checkNetworkMode(o.Network.Mode); err != nil {
+		return err
+	}
 	o.Driver = d.driver
 	c, err := d.engine.Create(r.Context(), o)
+	if errors.Is(err, network.ErrNotFound) {
+		return badRequest(err) // not a 404: see checkNetworkMode
+	}
 	if err != nil {
 		return err
 	}
@@ -44,14 +51,11 @@ func createOptions(name string, req *api.CreateRequest) (*engine.CreateOptions, 
 	if hc == nil {
 		hc = &api.HostConfig{}
 	}
-	switch hc.NetworkMode {
-	case "", "default", "none":
-		// Every container has a network namespace of its own with a
-		// loopback device (chapter 09 brings bridges).
-	default:
-		return nil, &statusError{http.StatusNotFound, fmt.Sprintf("network %s not found", hc.NetworkMode)}
+	netOpts, err := networkOptions(req, hc)
+	if err != nil {
+		return nil, err
 	}
-	o := &engine.CreateOptions{
+	o := &engine.CreateOptions{Network: netOpts,
 		Name: name, Image: req.Image, Args: req.Cmd, Env: req.Env, WorkingDir: req.WorkingDir,
 		User: req.User, Hostname: req.Hostname, Tty: req.Tty, OpenStdin: req.OpenStdin, StdinOnce: req.StdinOnce,
 		ReadOnly: hc.ReadonlyRootfs, CapAdd: hc.CapAdd, CapDrop: hc.CapDrop,
@@ -150,7 +154,37 @@ func (d *Daemon) inspectContainer(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, inspect(c, d.execs.of(c.ID)))
+	sb, err := d.engine.Sandbox(c)
+	if err != nil {
+		return err
+	}
+	var nets []*network.Network
+	if c.NetworkMode == "host" || c.NetworkMode == "none" {
+		m, err := d.engine.Networks()
+		if err != nil {
+			return err
+		}
+		if nets, err = m.Networks(); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, http.StatusOK, inspect(c, d.execs.of(c.ID), sb, nets))
+}
+
+// checkNetworkMode refuses a create on a network that does not exist,
+// with dockerd's words but not its 404 (which dockerd gives at the
+// start): on a 404 from create, the docker CLI pulls the image and asks
+// again.
+func (d *Daemon) checkNetworkMode(mode string) error {
+	switch {
+	case mode == "" || mode == "bridge" || mode == "none" || mode == "host" || strings.HasPrefix(mode, "container:"):
+		return nil
+	}
+	_, _, err := d.findNetwork(mode)
+	if se, ok := err.(*statusError); ok && se.code == http.StatusNotFound {
+		return badRequest(err)
+	}
+	return err
 }
 
 // startContainer is docker start: the container runs under a monitor of

@@ -22,17 +22,20 @@ import (
 	"github.com/minidocker/minidocker/engine"
 	"github.com/minidocker/minidocker/images"
 	"github.com/minidocker/minidocker/minidocker"
+	"github.com/minidocker/minidocker/network/nettest"
 	"github.com/minidocker/minidocker/oci/reference"
 	"github.com/minidocker/minidocker/testscript"
 )
 
 // The engine re-executes its binary as "minidocker" (the init, the
-// monitor, exec's init): in this test, that is the test binary.
+// monitor, exec's init): in this test, that is the test binary. The
+// tests run in a network namespace of their own, which stands in for the
+// host: containers get the default bridge, and networks are made.
 func TestMain(m *testing.M) {
 	if filepath.Base(os.Args[0]) == "minidocker" {
 		os.Exit(minidocker.Main(os.Args))
 	}
-	os.Exit(m.Run())
+	os.Exit(nettest.Run(m))
 }
 
 // realDaemon is a daemon over a root with a busybox image (busybox-
@@ -43,6 +46,7 @@ func realDaemon(t *testing.T) (srv *httptest.Server, e *engine.Engine) {
 	if os.Geteuid() != 0 {
 		t.Skip("runs containers: needs root")
 	}
+	nettest.Unchanged(t)
 	dir := t.TempDir()
 	rootfs := filepath.Join(dir, "rootfs")
 	if err := testscript.MkRootfs(rootfs); err != nil {
@@ -75,6 +79,10 @@ func realDaemon(t *testing.T) (srv *httptest.Server, e *engine.Engine) {
 				t.Errorf("cleanup: %v", err)
 			}
 		}
+		// The default bridge stays between containers, as docker0 does.
+		if _, err := e.PruneNetworks(); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
 	})
 	return srv, e
 }
@@ -97,9 +105,14 @@ func call(t *testing.T, srv *httptest.Server, method, path string, body any) (in
 	return resp.StatusCode, b
 }
 
-func create(t *testing.T, srv *httptest.Server, req map[string]any) string {
+// create makes a container, named name[0] if given.
+func create(t *testing.T, srv *httptest.Server, req map[string]any, name ...string) string {
 	t.Helper()
-	code, b := call(t, srv, "POST", "/v1.41/containers/create", req)
+	path := "/v1.41/containers/create"
+	if len(name) > 0 {
+		path += "?name=" + name[0]
+	}
+	code, b := call(t, srv, "POST", path, req)
 	var cr api.CreateResponse
 	if code != 201 || json.Unmarshal(b, &cr) != nil {
 		t.Fatalf("create: %d %s", code, b)

@@ -6,6 +6,8 @@ import (
 
 	"github.com/minidocker/minidocker/api"
 	"github.com/minidocker/minidocker/engine"
+	"github.com/minidocker/minidocker/network"
+	"github.com/minidocker/minidocker/network/ipam"
 )
 
 var (
@@ -51,9 +53,13 @@ var statusClasses = []struct {
 	code int
 	errs []error
 }{
-	{http.StatusNotFound, []error{engine.ErrNoSuchContainer, engine.ErrNoSuchVolume, errNoSuchExec}},
-	{http.StatusConflict, []error{engine.ErrNameInUse, engine.ErrRunning, engine.ErrNotRunning, engine.ErrPaused, engine.ErrVolumeInUse}},
-	{http.StatusBadRequest, []error{engine.ErrInvalid, engine.ErrAmbiguous, api.ErrBadVersion}},
+	{http.StatusNotFound, []error{engine.ErrNoSuchContainer, engine.ErrNoSuchVolume, errNoSuchExec, network.ErrNotFound, network.ErrNoContainer}},
+	{http.StatusConflict, []error{engine.ErrNameInUse, engine.ErrRunning, engine.ErrNotRunning, engine.ErrPaused, engine.ErrVolumeInUse,
+		network.ErrExists, network.ErrNameInUse, network.ErrPortAllocated, network.ErrBridgeTaken, ipam.ErrInUse}},
+	// libnetwork's are Forbidden: a network in use, a predefined one, no
+	// address or subnet left.
+	{http.StatusForbidden, []error{network.ErrActiveEndpoints, network.ErrPredefined, network.ErrSubnetInUse, network.ErrNoSubnet, ipam.ErrExhausted}},
+	{http.StatusBadRequest, []error{engine.ErrInvalid, engine.ErrAmbiguous, api.ErrBadVersion, network.ErrBadSpec, network.ErrDisabled, ipam.ErrOutOfRange}},
 	{http.StatusNotImplemented, []error{errNoImages}},
 }
 

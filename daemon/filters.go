@@ -78,5 +78,8 @@ func (f filters) matchEvent(e api.Event) bool {
 	}) && f.match("container", func(s string) bool {
 		return e.Type == "container" && (s == e.Actor.ID || s == e.Actor.Attributes["name"] || strings.HasPrefix(e.Actor.ID, s))
 	}) && f.match("volume", func(s string) bool { return e.Type == "volume" && s == e.Actor.ID }) &&
+		f.match("network", func(s string) bool {
+			return e.Type == "network" && (s == e.Actor.Attributes["name"] || strings.HasPrefix(e.Actor.ID, s))
+		}) &&
 		f.match("image", is(e.Actor.Attributes["image"]))
 }

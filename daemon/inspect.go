@@ -6,12 +6,14 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/minidocker/minidocker/api"
 	"github.com/minidocker/minidocker/engine"
+	"github.com/minidocker/minidocker/network"
 )
 
 // listContainers is GET /containers/json: docker ps. ?all= lists stopped
@@ -35,6 +37,10 @@ func (d *Daemon) listContainers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	sbs, err := d.sandboxes(all)
+	if err != nil {
+		return err
+	}
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 	showAll := boolValue(r, "all") || limit > 0 || len(f["status"]) > 0 || len(f["exited"]) > 0
 	now := time.Now()
@@ -44,10 +50,10 @@ func (d *Daemon) listContainers(w http.ResponseWriter, r *http.Request) error {
 		if !showAll && !c.Running() {
 			continue
 		}
-		if !matchContainer(f, c) {
+		if !matchContainer(f, c, sbs[c.ID]) {
 			continue
 		}
-		out = append(out, summary(c, now))
+		out = append(out, summary(c, sbs[c.ID], now))
 		if limit > 0 && len(out) == limit {
 			break
 		}
@@ -55,7 +61,30 @@ func (d *Daemon) listContainers(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func matchContainer(f filters, c *engine.Container) bool {
+// sandboxes are the network layer's state of the containers that have
+// one, by container ID.
+func (d *Daemon) sandboxes(cs []*engine.Container) (map[string]*network.Sandbox, error) {
+	out := map[string]*network.Sandbox{}
+	if !slices.ContainsFunc(cs, func(c *engine.Container) bool {
+		return c.NetworkMode != "" && c.NetworkMode != "none" && c.NetworkMode != "host"
+	}) {
+		return out, nil // no need to open the network layer
+	}
+	m, err := d.engine.Networks()
+	if err != nil {
+		return nil, err
+	}
+	list, err := m.Sandboxes()
+	if err != nil {
+		return nil, err
+	}
+	for _, sb := range list {
+		out[sb.ContainerID] = sb
+	}
+	return out, nil
+}
+
+func matchContainer(f filters, c *engine.Container, sb *network.Sandbox) bool {
 	return f.match("id", func(s string) bool { return strings.HasPrefix(c.ID, s) }) &&
 		f.match("name", func(s string) bool {
 			re, err := regexp.Compile(s)
@@ -70,7 +99,13 @@ func matchContainer(f filters, c *engine.Container) bool {
 				strings.TrimSuffix(c.Image, ":latest") == s
 		}) &&
 		f.match("label", func(string) bool { return false }) && // containers have no labels yet
-		f.match("network", func(s string) bool { return s == "none" }) &&
+		f.match("network", func(s string) bool { return onNetwork(c, sb, s) }) &&
+		f.match("publish", func(s string) bool {
+			return sb != nil && c.Running() && slices.ContainsFunc(sb.Ports, portMatch(s, true))
+		}) &&
+		f.match("expose", func(s string) bool {
+			return slices.ContainsFunc(append(slices.Clone(c.ExposedPorts), c.PortBindings...), portMatch(s, false))
+		}) &&
 		f.match("volume", func(s string) bool {
 			for _, m := range c.Mounts {
 				if m.Name == s || m.Destination == s || m.Source == s {
@@ -81,14 +116,28 @@ func matchContainer(f filters, c *engine.Container) bool {
 		})
 }
 
+// portMatch is ps' publish (the host's port) or expose (the container's)
+// filter: PORT, PORT/PROTO, or a range.
+func portMatch(s string, host bool) func(network.PortBinding) bool {
+	want, err := network.ParseExpose(s)
+	return func(p network.PortBinding) bool {
+		port := p.Port
+		if host {
+			port = p.HostPort
+		}
+		return err == nil && slices.ContainsFunc(want, func(w network.PortBinding) bool {
+			return w.Port == port && (w.Proto == p.Proto || !strings.Contains(s, "/"))
+		})
+	}
+}
+
 // summary is a container as docker ps shows it.
-func summary(c *engine.Container, now time.Time) api.Container {
+func summary(c *engine.Container, sb *network.Sandbox, now time.Time) api.Container {
 	s := api.Container{ID: c.ID, Names: []string{"/" + c.Name}, Image: c.Image, ImageID: c.ImageID,
 		Command: strings.Join(append([]string{c.Path}, c.Args...), " "), Created: c.Created.Unix(),
 		Ports: []api.Port{}, Labels: map[string]string{}, State: string(c.State.Status),
 		Status: statusText(c, now), Mounts: mounts(c)}
-	s.HostConfig.NetworkMode = "none"
-	s.NetworkSettings.Networks = map[string]any{}
+	summaryNetwork(&s, c, sb)
 	return s
 }
 
@@ -170,8 +219,9 @@ func mounts(c *engine.Container) []api.MountPoint {
 func dockerTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // inspect is GET /containers/ID/json: docker inspect, with the fields
-// minidocker has.
-func inspect(c *engine.Container, execIDs []string) api.ContainerJSON {
+// minidocker has; sb is the container's sandbox (nil for none and host),
+// nets the networks.
+func inspect(c *engine.Container, execIDs []string, sb *network.Sandbox, nets []*network.Network) api.ContainerJSON {
 	st := c.State
 	j := api.ContainerJSON{ID: c.ID, Created: dockerTime(c.Created), Path: c.Path, Args: c.Args, Image: c.ImageID,
 		LogPath: c.LogPath(), Name: "/" + c.Name, Driver: c.Driver, Platform: "linux", ExecIDs: execIDs,
@@ -181,8 +231,7 @@ func inspect(c *engine.Container, execIDs []string) api.ContainerJSON {
 		Config: api.ContainerConfig{Hostname: c.Hostname, User: c.User, Tty: c.Tty, OpenStdin: c.OpenStdin, Env: c.Env,
 			Cmd: c.Cmd, Image: c.Image, WorkingDir: c.WorkingDir, Entrypoint: c.Entrypoint, Labels: map[string]string{},
 			StopSignal: c.StopSignal, StopTimeout: c.StopTimeout, AttachStdout: true, AttachStderr: true},
-		Mounts:          mounts(c),
-		NetworkSettings: api.NetworkSettings{Ports: map[string]any{}, Networks: map[string]any{}},
+		Mounts: mounts(c),
 	}
 	if j.Args == nil {
 		j.Args = []string{}
@@ -192,7 +241,7 @@ func inspect(c *engine.Container, execIDs []string) api.ContainerJSON {
 	}
 	j.GraphDriver = api.GraphDriver{Name: j.Driver, Data: map[string]string{}}
 	r := c.Resources
-	hc := api.HostConfig{NetworkMode: "none", AutoRemove: c.AutoRemove, CapAdd: c.CapAdd, CapDrop: c.CapDrop,
+	hc := api.HostConfig{AutoRemove: c.AutoRemove, CapAdd: c.CapAdd, CapDrop: c.CapDrop,
 		ReadonlyRootfs: c.ReadOnly, Binds: []string{}}
 	hc.Resources = api.Resources{CgroupParent: c.CgroupParent, Memory: r.Memory, MemorySwap: r.MemorySwap,
 		MemoryReservation: r.MemoryReservation, NanoCPUs: r.NanoCPUs, CPUShares: r.CPUShares, CPUPeriod: r.CPUPeriod,
@@ -226,6 +275,7 @@ func inspect(c *engine.Container, execIDs []string) api.ContainerJSON {
 		}
 	}
 	j.HostConfig = hc
+	containerNetwork(&j, c, sb, nets)
 	return j
 }
 

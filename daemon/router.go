@@ -65,6 +65,9 @@ func (d *Daemon) Handler() http.Handler {
 	route("GET /networks/{id}", d.inspectNetwork)
 	route("POST /networks/create", d.createNetwork)
 	route("DELETE /networks/{id}", d.removeNetwork)
+	route("POST /networks/{id}/connect", d.connectNetwork)
+	route("POST /networks/{id}/disconnect", d.disconnectNetwork)
+	route("POST /networks/prune", d.pruneNetworks)
 
 	return d.versioned(mux)
 }

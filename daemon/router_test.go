@@ -138,7 +138,7 @@ func TestErrors(t *testing.T) {
 		{"POST", "/v1.41/containers/create", `{"Image":`, 400, "invalid JSON body: unexpected EOF"},
 		{"POST", "/v1.41/containers/create", `{}`, 400, "config cannot be empty in order to create a container: no image"},
 		{"POST", "/v1.41/containers/create?name=a%2Fb", `{"Image":"busybox"}`, 400, ""},
-		{"POST", "/v1.41/containers/create", `{"Image":"busybox","HostConfig":{"NetworkMode":"bridge"}}`, 404, "network bridge not found"},
+		{"POST", "/v1.41/containers/create", `{"Image":"busybox","HostConfig":{"NetworkMode":"nosuch"}}`, 400, "network nosuch not found"},
 		{"GET", "/v1.41/images/nosuch/json", "", 404, "No such image: nosuch:latest"},
 		{"DELETE", "/v1.41/images/nosuch", "", 404, "No such image: nosuch:latest"},
 		{"GET", "/v1.41/volumes/nosuch", "", 404, "get nosuch: no such volume"},
@@ -226,20 +226,77 @@ func TestVolumesAndEvents(t *testing.T) {
 	}
 }
 
+// The network endpoints without a bridge made: the predefined networks,
+// lookups, filters, and what is refused before the host is touched, each
+// with dockerd's status and words.
 func TestNetworks(t *testing.T) {
 	srv, _ := testDaemon(t)
-	_, body := do(t, srv, "GET", "/v1.41/networks", "")
+	_, body := do(t, srv, "GET", "/v1.43/networks", "")
 	var nets []api.Network
-	if err := json.Unmarshal([]byte(body), &nets); err != nil || len(nets) != 1 || nets[0].Name != "none" || len(nets[0].ID) != 64 {
+	if err := json.Unmarshal([]byte(body), &nets); err != nil || len(nets) != 3 {
 		t.Fatalf("networks: %s", body)
 	}
-	r, body := do(t, srv, "GET", "/v1.41/networks/"+nets[0].ID[:12], "")
-	if r.StatusCode != 200 || !strings.Contains(body, `"Name":"none"`) {
+	for i, want := range []string{"bridge", "host", "none"} {
+		if nets[i].Name != want || len(nets[i].ID) != 64 || nets[i].Scope != "local" {
+			t.Errorf("network %d: %+v, want %s", i, nets[i], want)
+		}
+	}
+	if nets[0].Driver != "bridge" || nets[1].Driver != "host" || nets[2].Driver != "null" {
+		t.Errorf("drivers: %s %s %s", nets[0].Driver, nets[1].Driver, nets[2].Driver)
+	}
+	for _, c := range []struct {
+		filters string
+		want    int
+	}{
+		{`{"type":{"builtin":true}}`, 3}, {`{"type":{"custom":true}}`, 0}, {`{"name":{"os":true}}`, 1},
+		{`{"driver":{"null":true}}`, 1}, {`{"id":{"` + nets[1].ID[:10] + `":true}}`, 1}, {`{"dangling":{"true":true}}`, 0},
+		{`{"label":{"k":true}}`, 0}, {`{"scope":{"local":true}}`, 3},
+	} {
+		r, body := do(t, srv, "GET", "/v1.43/networks?filters="+c.filters, "")
+		var got []api.Network
+		if r.StatusCode != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got) != c.want {
+			t.Errorf("filters %s: %d %s, want %d networks", c.filters, r.StatusCode, body, c.want)
+		}
+	}
+	r, body := do(t, srv, "GET", "/v1.43/networks/"+nets[2].ID[:12], "")
+	if r.StatusCode != 200 || !strings.Contains(body, `"Name":"none"`) || !strings.Contains(body, `"Containers":{}`) {
 		t.Errorf("by ID prefix: %d %s", r.StatusCode, body)
 	}
-	r, body = do(t, srv, "POST", "/v1.41/networks/create", `{"Name":"net1"}`)
-	if r.StatusCode != 501 || !strings.Contains(body, "no network drivers yet") {
-		t.Errorf("create: %d %s", r.StatusCode, body)
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+		message            string
+	}{
+		{"GET", `/networks?filters={"nosuch":{"x":true}}`, "", 400, "invalid filter 'nosuch'"},
+		{"GET", `/networks?filters={"type":{"x":true}}`, "", 400, "invalid filter: 'type'='x'"},
+		{"GET", "/networks/nosuch", "", 404, "network nosuch not found"},
+		{"POST", "/networks/create", `{"Name":"bridge"}`, 403, "operation is not permitted on predefined bridge network"},
+		{"POST", "/networks/create", `{"Name":"n1","Driver":"foo"}`, 404, `plugin "foo" not found`},
+		{"POST", "/networks/create", `{"Name":"n1","Driver":"overlay"}`, 400, `network driver "overlay": minidocker has only the bridge driver`},
+		{"POST", "/networks/create", `{"Name":"n1","IPAM":{"Driver":"x"}}`, 404, `plugin "x" not found`},
+		{"POST", "/networks/create", `{"Name":"n1","IPAM":{"Config":[{"Subnet":"bogus"}]}}`, 400, "invalid subnet bogus: want an IPv4 network in CIDR notation"},
+		{"POST", "/networks/create", `{"Name":"n1","IPAM":{"Config":[{"Subnet":"10.9.0.0/24","IPRange":"10.9.0.0/25"}]}}`, 400, "--ip-range and --aux-address are not supported"},
+		{"POST", "/networks/create", `{"Name":"n1","EnableIPv6":true,"Internal":true}`, 400, "EnableIPv6 (--ipv6), Internal (--internal) not supported"},
+		{"POST", "/networks/create", `{"Name":"bad name"}`, 400, `network name "bad name": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`},
+		{"POST", "/networks/create", `{"Name":"n1","Options":{"mtu":"9000"}}`, 400, `network option "mtu"`},
+		{"DELETE", "/networks/bridge", "", 403, "bridge is a pre-defined network and cannot be removed"},
+		{"DELETE", "/networks/nosuch", "", 404, "network nosuch not found"},
+		{"POST", "/networks/nosuch/connect", `{"Container":"c"}`, 404, "network nosuch not found"},
+		{"POST", "/networks/host/connect", `{"Container":"c"}`, 404, "No such container: c"},
+		{"POST", "/networks/bridge/disconnect", `{"Container":"c"}`, 404, "No such container: c"},
+		{"POST", `/networks/prune?filters={"until":{"24h":true}}`, "", 400, "filters (until, label) are not supported"},
+		{"POST", "/containers/create", `{"Image":"busybox","HostConfig":{"NetworkMode":"nosuch"}}`, 400, "network nosuch not found"},
+		{"POST", "/containers/create", `{"Image":"busybox","HostConfig":{"PortBindings":{"80/sctp":[{}]}}}`, 400, `protocol "sctp": want tcp or udp`},
+		{"POST", "/containers/create", `{"Image":"busybox","HostConfig":{"DnsSearch":["example.com"]}}`, 400, "--dns-option and --dns-search are not supported"},
+		{"POST", "/containers/create", `{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"a":{},"b":{}}}}`, 400, "Container cannot be connected to network endpoints: a, b"},
+		{"POST", "/containers/create", `{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"bridge":{"Aliases":["x"]}}}}`, 400, "network-scoped alias is supported only for containers in user defined networks"},
+		{"POST", "/containers/create", `{"Image":"busybox","HostConfig":{"NetworkMode":"n2"},"NetworkingConfig":{"EndpointsConfig":{"n2":{"IPAMConfig":{"IPv4Address":"x"}}}}}`, 400, "invalid IPv4 address: x"},
+	} {
+		r, body := do(t, srv, c.method, "/v1.43"+c.path, c.body)
+		var e api.ErrorResponse
+		if r.StatusCode != c.status || json.Unmarshal([]byte(body), &e) != nil || !strings.Contains(e.Message, c.message) {
+			t.Errorf("%s %s %s: %d %s, want %d %q", c.method, c.path, c.body, r.StatusCode, body, c.status, c.message)
+		}
 	}
 }
 

@@ -1,8 +1,6 @@
 package daemon
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -92,78 +90,4 @@ func (d *Daemon) removeVolume(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// The networks a container can have today: "none", a network namespace
-// of its own with a loopback device, which is what every container
-// gets. Bridges (docker's default "bridge"), "host" and user-defined
-// networks come with chapter 09's network part of the engine.
-var builtinNetworks = []string{"none"}
-
-func networkID(name string) string {
-	h := sha256.Sum256([]byte("minidocker network " + name))
-	return hex.EncodeToString(h[:])
-}
-
-func apiNetwork(name string, started time.Time) api.Network {
-	n := api.Network{Name: name, ID: networkID(name), Created: dockerTime(started), Scope: "local", Driver: "null",
-		IPAM:       api.IPAM{Driver: "default", Options: map[string]string{}, Config: []api.IPAMConfig{}},
-		Containers: map[string]any{}, Options: map[string]string{}, Labels: map[string]string{}}
-	return n
-}
-
-func (d *Daemon) listNetworks(w http.ResponseWriter, r *http.Request) error {
-	f, err := parseFilters(r.URL.Query().Get("filters"))
-	if err != nil {
-		return err
-	}
-	out := []api.Network{}
-	for _, name := range builtinNetworks {
-		n := apiNetwork(name, d.started)
-		if f.match("name", func(s string) bool { return strings.Contains(name, s) }) &&
-			f.match("id", func(s string) bool { return strings.HasPrefix(n.ID, s) }) &&
-			f.match("driver", func(s string) bool { return s == n.Driver }) &&
-			f.match("type", func(s string) bool { return s == "builtin" }) {
-			out = append(out, n)
-		}
-	}
-	return writeJSON(w, http.StatusOK, out)
-}
-
-func (d *Daemon) network(ref string) (api.Network, error) {
-	for _, name := range builtinNetworks {
-		if n := apiNetwork(name, d.started); ref == name || len(ref) >= 3 && strings.HasPrefix(n.ID, ref) {
-			return n, nil
-		}
-	}
-	return api.Network{}, &statusError{http.StatusNotFound, fmt.Sprintf("network %s not found", ref)}
-}
-
-func (d *Daemon) inspectNetwork(w http.ResponseWriter, r *http.Request) error {
-	n, err := d.network(r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, n)
-}
-
-// createNetwork and removeNetwork answer what is true today: the engine
-// has no networks of its own to make or remove yet.
-func (d *Daemon) createNetwork(w http.ResponseWriter, r *http.Request) error {
-	var req api.NetworkCreateRequest
-	if err := readJSON(r, &req); err != nil {
-		return err
-	}
-	if _, err := d.network(req.Name); err == nil {
-		return &statusError{http.StatusConflict, fmt.Sprintf("network with name %s already exists", req.Name)}
-	}
-	return &statusError{http.StatusNotImplemented, fmt.Sprintf("network create %s: this engine has no network drivers yet (containers get a loopback-only network namespace, \"none\")", req.Name)}
-}
-
-func (d *Daemon) removeNetwork(w http.ResponseWriter, r *http.Request) error {
-	n, err := d.network(r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return &statusError{http.StatusForbidden, fmt.Sprintf("%s is a pre-defined network and cannot be removed", n.Name)}
 }
