@@ -37,11 +37,11 @@ func errNoSuchNetwork(ref string) error {
 	return &statusError{http.StatusNotFound, fmt.Sprintf("network %s not found", ref)}
 }
 
-// apiNetwork is a network as GET /networks shows it; with sbs, as its
+// NetworkResource is a network as GET /networks shows it; with sbs, as its
 // inspect does, with the containers that hold an address on it (running
 // or not: the engine keeps a container's address from create to rm, and
 // such a container keeps the network from being removed).
-func apiNetwork(n *network.Network, sbs []*network.Sandbox) api.Network {
+func NetworkResource(n *network.Network, sbs []*network.Sandbox) api.Network {
 	out := api.Network{Name: n.Name, ID: n.ID, Created: dockerTime(n.Created), Scope: "local", Driver: n.Driver,
 		IPAM:       api.IPAM{Driver: "default", Options: map[string]string{}, Config: []api.IPAMConfig{}},
 		Containers: map[string]api.EndpointResource{}, Options: map[string]string{}, Labels: map[string]string{}}
@@ -104,7 +104,7 @@ func (d *Daemon) listNetworks(w http.ResponseWriter, r *http.Request) error {
 			f.match("label", labelMatch(n.Labels)) &&
 			f.match("dangling", func(s string) bool { return (s == "true" || s == "1") == (!n.Predefined() && !used) })
 		if ok {
-			out = append(out, apiNetwork(n, nil))
+			out = append(out, NetworkResource(n, nil))
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
@@ -138,7 +138,7 @@ func (d *Daemon) inspectNetwork(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, apiNetwork(n, sbs))
+	return writeJSON(w, http.StatusOK, NetworkResource(n, sbs))
 }
 
 // builtinDrivers are docker's own network drivers, which minidocker does

@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/netip"
 	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
+	"github.com/minidocker/minidocker/api"
+	"github.com/minidocker/minidocker/daemon"
 	"github.com/minidocker/minidocker/engine"
 	"github.com/minidocker/minidocker/network"
 )
@@ -39,8 +39,25 @@ type usageError struct{ error }
 
 func (e usageError) Unwrap() error { return e.error }
 
-// networkCommand is `minidocker network`, docker's.
+// networkCommand is `minidocker network`, docker's, on the engine in
+// this process.
 func networkCommand(args []string, stdin, stdout, stderr *os.File) int {
+	return runNetwork(args, stdin, stdout, stderr, func(storage storageOptions) (networkBackend, error) {
+		e, err := storage.open(stderr)
+		if err != nil {
+			return nil, err
+		}
+		m, err := e.Networks()
+		if err != nil {
+			return nil, err
+		}
+		return localNetworks{e, m}, nil
+	})
+}
+
+// runNetwork parses a network command and runs it on the backend open
+// returns: the engine in this process, or a daemon (remote.go).
+func runNetwork(args []string, stdin io.Reader, stdout, stderr io.Writer, open func(storageOptions) (networkBackend, error)) int {
 	var storage storageOptions
 	fs := &flagSet{cmd: "network"}
 	storage.rootFlag(fs)
@@ -56,7 +73,7 @@ func networkCommand(args []string, stdin, stdout, stderr *os.File) int {
 		return fail(stderr, fmt.Errorf("%v (see 'minidocker network --help')", err))
 	}
 	sub, rest := rest[0], rest[1:]
-	cmds := map[string]func(*engine.Engine, *network.Manager, []string, io.Reader, io.Writer) error{
+	cmds := map[string]func(networkBackend, []string, io.Reader, io.Writer) error{
 		"create": networkCreate, "ls": networkLs, "inspect": networkInspect, "rm": networkRm,
 		"connect": networkConnect, "disconnect": networkDisconnect, "prune": networkPrune,
 	}
@@ -70,30 +87,94 @@ func networkCommand(args []string, stdin, stdout, stderr *os.File) int {
 	if !ok {
 		return fail(stderr, fmt.Errorf("%q is not a network command (see 'minidocker network --help')", sub))
 	}
-	e, err := storage.open(stderr)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	m, err := e.Networks()
+	nets, err := open(storage)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	w := bufio.NewWriter(stdout)
-	err = cmd(e, m, rest, stdin, w)
+	err = cmd(nets, rest, stdin, w)
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
 	var ue usageError
-	if errors.As(err, &ue) {
+	var ae *api.Error
+	switch {
+	case errors.As(err, &ue):
 		return fail(stderr, err)
-	}
-	if err != nil {
+	case errors.As(err, &ae):
+		return daemonError(stderr, err)
+	case err != nil:
 		return failed(stderr, err) // an error from the engine: docker's 1
 	}
 	return 0
 }
 
-func networkCreate(e *engine.Engine, _ *network.Manager, args []string, _ io.Reader, w io.Writer) error {
+// networkBackend is what the network commands work on: the engine's
+// network layer in this process, or a daemon's through the API. Both
+// answer in the API's shapes.
+type networkBackend interface {
+	create(name string, o network.CreateOptions) (id string, err error)
+	list() ([]api.Network, error)
+	inspect(ref string) (api.Network, error)
+	remove(ref string) error
+	connect(netRef, container string, o engine.EndpointOptions) error
+	disconnect(netRef, container string, force bool) error
+	prune() ([]string, error)
+}
+
+// localNetworks is the engine in this process.
+type localNetworks struct {
+	e *engine.Engine
+	m *network.Manager
+}
+
+func (l localNetworks) create(name string, o network.CreateOptions) (string, error) {
+	n, err := l.e.CreateNetwork(name, o)
+	if err != nil {
+		return "", err
+	}
+	return n.ID, nil
+}
+
+func (l localNetworks) list() ([]api.Network, error) {
+	nets, err := l.m.Networks()
+	var out []api.Network
+	for _, n := range nets {
+		out = append(out, daemon.NetworkResource(n, nil))
+	}
+	return out, err
+}
+
+func (l localNetworks) inspect(ref string) (api.Network, error) {
+	n, err := l.m.Network(ref)
+	if err != nil {
+		return api.Network{}, err
+	}
+	sbs, err := l.m.Sandboxes()
+	return daemon.NetworkResource(n, sbs), err
+}
+
+func (l localNetworks) remove(ref string) error { return l.e.RemoveNetwork(ref) }
+
+func (l localNetworks) connect(netRef, container string, o engine.EndpointOptions) error {
+	c, err := l.e.Get(container)
+	if err != nil {
+		return err
+	}
+	return l.e.Connect(c, netRef, o)
+}
+
+func (l localNetworks) disconnect(netRef, container string, _ bool) error {
+	c, err := l.e.Get(container)
+	if err != nil {
+		return err
+	}
+	return l.e.Disconnect(c, netRef)
+}
+
+func (l localNetworks) prune() ([]string, error) { return l.e.PruneNetworks() }
+
+func networkCreate(nets networkBackend, args []string, _ io.Reader, w io.Writer) error {
 	var driver, subnet, gateway string
 	var opts, labels []string
 	fs := &flagSet{cmd: "network create"}
@@ -141,15 +222,15 @@ func networkCreate(e *engine.Engine, _ *network.Manager, args []string, _ io.Rea
 		}
 		o.Options[k] = v
 	}
-	n, err := e.CreateNetwork(rest[0], o)
+	id, err := nets.create(rest[0], o)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w, n.ID)
+	fmt.Fprintln(w, id)
 	return nil
 }
 
-func networkLs(_ *engine.Engine, m *network.Manager, args []string, _ io.Reader, w io.Writer) error {
+func networkLs(nb networkBackend, args []string, _ io.Reader, w io.Writer) error {
 	var quiet, noTrunc bool
 	fs := &flagSet{cmd: "network ls"}
 	fs.Bool(&noTrunc, "no-trunc", "", "Do not truncate the output")
@@ -157,7 +238,7 @@ func networkLs(_ *engine.Engine, m *network.Manager, args []string, _ io.Reader,
 	if _, err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
-	nets, err := m.Networks()
+	nets, err := nb.list()
 	if err != nil {
 		return err
 	}
@@ -174,70 +255,22 @@ func networkLs(_ *engine.Engine, m *network.Manager, args []string, _ io.Reader,
 			fmt.Fprintln(tw, id)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\tlocal\n", id, n.Name, n.Driver)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", id, n.Name, n.Driver, n.Scope)
 	}
 	return tw.Flush()
 }
 
-// inspected is `docker network inspect`'s JSON, the fields minidocker has.
-type inspected struct {
-	Name       string                        `json:"Name"`
-	ID         string                        `json:"Id"`
-	Created    time.Time                     `json:"Created"`
-	Scope      string                        `json:"Scope"`
-	Driver     string                        `json:"Driver"`
-	EnableIPv6 bool                          `json:"EnableIPv6"`
-	IPAM       inspectedIPAM                 `json:"IPAM"`
-	Internal   bool                          `json:"Internal"`
-	Containers map[string]inspectedContainer `json:"Containers"`
-	Options    map[string]string             `json:"Options"`
-	Labels     map[string]string             `json:"Labels"`
-}
-
-type inspectedIPAM struct {
-	Driver string              `json:"Driver"`
-	Config []map[string]string `json:"Config"`
-}
-
-type inspectedContainer struct {
-	Name        string `json:"Name"`
-	MacAddress  string `json:"MacAddress"`
-	IPv4Address string `json:"IPv4Address"`
-	IPv6Address string `json:"IPv6Address"`
-}
-
-func networkInspect(_ *engine.Engine, m *network.Manager, args []string, _ io.Reader, w io.Writer) error {
+func networkInspect(nets networkBackend, args []string, _ io.Reader, w io.Writer) error {
 	if len(args) == 0 {
 		return usageError{errors.New(`"network inspect" requires at least 1 argument: a network's name or ID`)}
 	}
-	sbs, err := m.Sandboxes()
-	if err != nil {
-		return err
-	}
-	var out []inspected
+	out := []api.Network{}
 	for _, ref := range args {
-		n, err := m.Network(ref)
+		n, err := nets.inspect(ref)
 		if err != nil {
 			return err
 		}
-		in := inspected{Name: n.Name, ID: n.ID, Created: n.Created, Scope: "local", Driver: n.Driver,
-			IPAM:       inspectedIPAM{Driver: "default", Config: []map[string]string{}},
-			Containers: map[string]inspectedContainer{}, Options: map[string]string{}, Labels: map[string]string{}}
-		maps.Copy(in.Labels, n.Labels)
-		if n.Subnet.IsValid() {
-			in.IPAM.Config = append(in.IPAM.Config, map[string]string{"Subnet": n.Subnet.String(), "Gateway": n.Gateway.String()})
-		}
-		if n.Driver == "bridge" {
-			in.Options[network.BridgeNameOption] = n.Bridge
-		}
-		for _, sb := range sbs {
-			for _, ep := range sb.Endpoints {
-				if ep.NetworkID == n.ID {
-					in.Containers[sb.ContainerID] = inspectedContainer{Name: sb.Name, MacAddress: ep.MAC, IPv4Address: ep.Addr.String()}
-				}
-			}
-		}
-		out = append(out, in)
+		out = append(out, n)
 	}
 	b, err := json.MarshalIndent(out, "", "    ")
 	if err != nil {
@@ -247,13 +280,13 @@ func networkInspect(_ *engine.Engine, m *network.Manager, args []string, _ io.Re
 	return err
 }
 
-func networkRm(e *engine.Engine, _ *network.Manager, args []string, _ io.Reader, w io.Writer) error {
+func networkRm(nets networkBackend, args []string, _ io.Reader, w io.Writer) error {
 	if len(args) == 0 {
 		return usageError{errors.New(`"network rm" requires at least 1 argument: a network's name or ID`)}
 	}
 	var errs []error
 	for _, ref := range args {
-		if err := e.RemoveNetwork(ref); err != nil {
+		if err := nets.remove(ref); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -262,7 +295,7 @@ func networkRm(e *engine.Engine, _ *network.Manager, args []string, _ io.Reader,
 	return errors.Join(errs...)
 }
 
-func networkConnect(e *engine.Engine, _ *network.Manager, args []string, _ io.Reader, w io.Writer) error {
+func networkConnect(nets networkBackend, args []string, _ io.Reader, w io.Writer) error {
 	var o engine.EndpointOptions
 	var ip string
 	fs := &flagSet{cmd: "network connect"}
@@ -280,14 +313,10 @@ func networkConnect(e *engine.Engine, _ *network.Manager, args []string, _ io.Re
 			return fmt.Errorf("--ip %s: not an IPv4 address", ip)
 		}
 	}
-	c, err := e.Get(rest[1])
-	if err != nil {
-		return err
-	}
-	return e.Connect(c, rest[0], o)
+	return nets.connect(rest[0], rest[1], o)
 }
 
-func networkDisconnect(e *engine.Engine, _ *network.Manager, args []string, _ io.Reader, w io.Writer) error {
+func networkDisconnect(nets networkBackend, args []string, _ io.Reader, w io.Writer) error {
 	var force bool
 	fs := &flagSet{cmd: "network disconnect"}
 	fs.Bool(&force, "force", "f", "Force the container to disconnect from a network")
@@ -298,17 +327,13 @@ func networkDisconnect(e *engine.Engine, _ *network.Manager, args []string, _ io
 	if len(rest) != 2 {
 		return usageError{errors.New(`"network disconnect" requires exactly 2 arguments: NETWORK CONTAINER`)}
 	}
-	c, err := e.Get(rest[1])
-	if err != nil {
-		return err
-	}
-	return e.Disconnect(c, rest[0])
+	return nets.disconnect(rest[0], rest[1], force)
 }
 
 // networkPrune is docker network prune: the user-defined networks no
 // container is on; and, minidocker having no daemon whose end would say
 // so, the default bridge's device and rules, if no container is on it.
-func networkPrune(e *engine.Engine, _ *network.Manager, args []string, stdin io.Reader, w io.Writer) error {
+func networkPrune(nets networkBackend, args []string, stdin io.Reader, w io.Writer) error {
 	var force bool
 	fs := &flagSet{cmd: "network prune"}
 	fs.Bool(&force, "force", "f", "Do not prompt for confirmation")
@@ -326,7 +351,7 @@ func networkPrune(e *engine.Engine, _ *network.Manager, args []string, stdin io.
 			return nil
 		}
 	}
-	removed, err := e.PruneNetworks()
+	removed, err := nets.prune()
 	if len(removed) > 0 {
 		fmt.Fprintln(w, "Deleted Networks:")
 		for _, n := range removed {
@@ -339,41 +364,60 @@ func networkPrune(e *engine.Engine, _ *network.Manager, args []string, stdin io.
 // portCommand is `minidocker port CONTAINER [PRIVATE_PORT[/PROTO]]`:
 // the ports a running container publishes.
 func portCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCtrCommand("port", "CONTAINER [PRIVATE_PORT[/PROTO]]")
-	rest, code, done := cmd.parse(args, 1, stdout, stderr)
+	cmd, ref, want, code, done := parsePort(args, stdout, stderr)
 	if done {
 		return code
-	}
-	if len(rest) > 2 {
-		return fail(stderr, errors.New(`"port" requires 1 or 2 arguments: CONTAINER [PRIVATE_PORT[/PROTO]]`))
-	}
-	var want *network.PortBinding
-	if len(rest) == 2 {
-		bs, err := network.ParseExpose(rest[1])
-		if err != nil || len(bs) != 1 {
-			return fail(stderr, fmt.Errorf("invalid port %q: want PORT[/tcp|/udp]", rest[1]))
-		}
-		want = &bs[0]
 	}
 	e, code, ok := cmd.open(stderr)
 	if !ok {
 		return code
 	}
-	c, err := e.Get(rest[0])
+	c, err := e.Get(ref)
 	var sb *network.Sandbox
 	if err == nil {
 		sb, err = e.Sandbox(c)
+	}
+	var bound []network.PortBinding
+	if sb != nil && c.Running() {
+		bound = sb.Ports
+	}
+	return printPorts(stdout, stderr, ref, want, bound, err)
+}
+
+// parsePort reads port's arguments: the container, and the port asked
+// for (nil: all).
+func parsePort(args []string, stdout, stderr io.Writer) (cmd *ctrCommand, ref string, want *network.PortBinding, code int, done bool) {
+	cmd = newCtrCommand("port", "CONTAINER [PRIVATE_PORT[/PROTO]]")
+	rest, code, done := cmd.parse(args, 1, stdout, stderr)
+	if done {
+		return nil, "", nil, code, true
+	}
+	if len(rest) > 2 {
+		return nil, "", nil, fail(stderr, errors.New(`"port" requires 1 or 2 arguments: CONTAINER [PRIVATE_PORT[/PROTO]]`)), true
+	}
+	if len(rest) == 2 {
+		bs, err := network.ParseExpose(rest[1])
+		if err != nil || len(bs) != 1 {
+			return nil, "", nil, fail(stderr, fmt.Errorf("invalid port %q: want PORT[/tcp|/udp]", rest[1])), true
+		}
+		want = &bs[0]
+	}
+	return cmd, rest[0], want, 0, false
+}
+
+// printPorts prints a container's bound ports as docker port does, or
+// the error looking them up.
+func printPorts(stdout, stderr io.Writer, ref string, want *network.PortBinding, bound []network.PortBinding, err error) int {
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		return daemonError(stderr, err)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "minidocker: %v\n", err)
 		return 1
 	}
-	var ports []network.PortBinding
-	if sb != nil && c.Running() {
-		ports = sb.Ports
-	}
 	found := false
-	for _, p := range ports {
+	for _, p := range bound {
 		if want == nil || p.Port == want.Port && p.Proto == want.Proto {
 			found = true
 			if want != nil { // docker prints the host side only
@@ -385,7 +429,7 @@ func portCommand(args []string, stdin, stdout, stderr *os.File) int {
 		}
 	}
 	if want != nil && !found {
-		fmt.Fprintf(stderr, "minidocker: No public port '%d/%s' published for %s\n", want.Port, want.Proto, rest[0])
+		fmt.Fprintf(stderr, "minidocker: No public port '%d/%s' published for %s\n", want.Port, want.Proto, ref)
 		return 1
 	}
 	return 0

@@ -50,6 +50,8 @@ var remoteCommands = map[string]func(c *client.Client, args []string, stdin, std
 	"images":  remoteImages,
 	"pull":    remotePull,
 	"rmi":     remoteRmi,
+	"network": remoteNetwork,
+	"port":    remotePort,
 }
 
 func runRemote(host string, args []string, stdin, stdout, stderr *os.File) int {
@@ -167,6 +169,7 @@ func createRequest(o *runOptions, co *engine.CreateOptions) (*api.CreateRequest,
 		}
 	}
 	req.HostConfig = hc
+	createNetworking(req, co.Network)
 	return req, nil
 }
 
