@@ -168,7 +168,7 @@ func (d *Daemon) inspectContainer(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 	}
-	return writeJSON(w, http.StatusOK, inspect(c, d.execs.of(c.ID), sb, nets))
+	return writeJSON(w, http.StatusOK, Inspect(c, d.execs.of(c.ID), sb, nets))
 }
 
 // checkNetworkMode refuses a create on a network that does not exist,

@@ -218,10 +218,11 @@ func mounts(c *engine.Container) []api.MountPoint {
 // nanoseconds, zero as 0001-01-01T00:00:00Z.
 func dockerTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// inspect is GET /containers/ID/json: docker inspect, with the fields
-// minidocker has; sb is the container's sandbox (nil for none and host),
-// nets the networks.
-func inspect(c *engine.Container, execIDs []string, sb *network.Sandbox, nets []*network.Network) api.ContainerJSON {
+// Inspect is a container as GET /containers/ID/json shows it, docker
+// inspect's shape with the fields minidocker has (the daemonless inspect
+// prints it too): sb is its sandbox (nil for none and host), nets the
+// networks, execIDs its execs.
+func Inspect(c *engine.Container, execIDs []string, sb *network.Sandbox, nets []*network.Network) api.ContainerJSON {
 	st := c.State
 	j := api.ContainerJSON{ID: c.ID, Created: dockerTime(c.Created), Path: c.Path, Args: c.Args, Image: c.ImageID,
 		LogPath: c.LogPath(), Name: "/" + c.Name, Driver: c.Driver, Platform: "linux", ExecIDs: execIDs,

@@ -52,6 +52,7 @@ var remoteCommands = map[string]func(c *client.Client, args []string, stdin, std
 	"rmi":     remoteRmi,
 	"network": remoteNetwork,
 	"port":    remotePort,
+	"inspect": remoteInspect,
 }
 
 func runRemote(host string, args []string, stdin, stdout, stderr *os.File) int {
@@ -388,6 +389,7 @@ func remotePs(c *client.Client, args []string, stdin, stdout, stderr *os.File) i
 			}
 		}
 		r.Names, r.Mounts = strings.Join(names, ","), strings.Join(mounts, ",")
+		r.Ports, r.Networks = remotePsNetwork(s)
 		cmdline := s.Command
 		if !noTrunc {
 			r.ID = s.ID[:min(12, len(s.ID))]

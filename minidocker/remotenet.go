@@ -176,3 +176,54 @@ func portBindings(pm api.PortMap) ([]network.PortBinding, error) {
 	})
 	return out, nil
 }
+
+// remotePsNetwork is ps' PORTS and NETWORKS from the daemon's summary,
+// as the daemonless psNetwork writes them (networks by name, as the
+// docker CLI sorts them).
+func remotePsNetwork(s api.Container) (ports, networks string) {
+	var ps []string
+	for _, p := range s.Ports {
+		if p.PublicPort == 0 {
+			ps = append(ps, fmt.Sprintf("%d/%s", p.PrivatePort, p.Type))
+			continue
+		}
+		ps = append(ps, fmt.Sprintf("%s:%d->%d/%s", p.IP, p.PublicPort, p.PrivatePort, p.Type))
+	}
+	names := make([]string, 0, len(s.NetworkSettings.Networks))
+	for n := range s.NetworkSettings.Networks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(ps, ", "), strings.Join(names, ",")
+}
+
+// remoteInspect is `minidocker -H ... inspect`: the daemon's JSON for
+// each container, printed as the daemonless inspect prints its own (the
+// same shape: daemon.Inspect).
+func remoteInspect(c *client.Client, args []string, stdin, stdout, stderr *os.File) int {
+	cmd := newCtrCommand("inspect", "[OPTIONS] NAME|ID [NAME|ID...]")
+	var format string
+	cmd.fs.String(&format, "format", "f", "string", "Format output using a custom template")
+	refs, code, done := cmd.parse(args, 1, stdout, stderr)
+	if done {
+		return code
+	}
+	var objs []any
+	for _, ref := range refs {
+		j, err := c.ContainerInspectRaw(context.Background(), ref)
+		var ae *api.Error
+		if errors.As(err, &ae) && ae.StatusCode == 404 {
+			fmt.Fprintf(stderr, "minidocker: No such object: %s\n", ref)
+			code = 1
+			continue
+		}
+		if err != nil {
+			return daemonError(stderr, err)
+		}
+		objs = append(objs, j)
+	}
+	if err := writeInspect(stdout, format, objs); err != nil {
+		return fail(stderr, err)
+	}
+	return code
+}
