@@ -22,6 +22,7 @@ import (
 	"github.com/minidocker/minidocker/engine"
 	"github.com/minidocker/minidocker/images"
 	"github.com/minidocker/minidocker/minidocker"
+	"github.com/minidocker/minidocker/network"
 	"github.com/minidocker/minidocker/oci/reference"
 	"github.com/minidocker/minidocker/testscript"
 )
@@ -74,6 +75,11 @@ func realDaemon(t *testing.T) (srv *httptest.Server, e *engine.Engine) {
 			if err := e.Remove(context.Background(), c.ID, engine.RemoveOptions{Force: true, Volumes: true}); err != nil {
 				t.Errorf("cleanup: %v", err)
 			}
+		}
+		// The default network's bridge and rules stay after its last
+		// container, as docker0 does: take them off the host.
+		if _, err := network.CleanHost(root); err != nil {
+			t.Errorf("cleanup: %v", err)
 		}
 	})
 	return srv, e
