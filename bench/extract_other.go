@@ -23,3 +23,7 @@ func benchPull(bin, cacheDir, outDir string, runs, warm int) error {
 func benchMonitor(outDir, bin string) error {
 	return errors.New("needs Linux")
 }
+
+func benchScaling(bin, outDir string, runs, warm int) error {
+	return errors.New("needs Linux")
+}

@@ -7,6 +7,7 @@
 //	go run ./bench startup    # run /bin/true against runc, crun, docker and unshare
 //	go run ./bench layers     # run /bin/true on 1 to 128 layers, overlay and vfs
 //	go run ./bench pull       # pull a 5-layer image against ctr, docker, skopeo + umoci
+//	go run ./bench scaling    # 1 to 64 detached containers started at once, against docker
 //	go run ./bench monitor    # a detached container's monitor's memory (PSS), against containerd's shim
 package main
 
@@ -26,13 +27,13 @@ func main() {
 	bin := flag.String("minidocker", "bin/minidocker", "the minidocker binary the startup comparison runs")
 	flag.StringVar(&only, "only", "", "run only the contenders whose names match this regexp")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract] [startup] [layers] [pull] [monitor]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench [flags] [extract] [startup] [layers] [pull] [scaling] [monitor]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	what := flag.Args()
 	if len(what) == 0 {
-		what = []string{"extract", "startup", "layers", "pull", "monitor"}
+		what = []string{"extract", "startup", "layers", "pull", "scaling", "monitor"}
 	}
 	for _, w := range what {
 		switch w {
@@ -54,6 +55,11 @@ func main() {
 		case "layers":
 			if err := benchLayers(*bin, *out, *runs, *warm); err != nil {
 				fmt.Fprintln(os.Stderr, "bench layers:", err)
+				os.Exit(1)
+			}
+		case "scaling":
+			if err := benchScaling(*bin, *out, *runs, *warm); err != nil {
+				fmt.Fprintln(os.Stderr, "bench scaling:", err)
 				os.Exit(1)
 			}
 		case "pull":

@@ -17,6 +17,7 @@ import (
 	"github.com/minidocker/minidocker/api"
 	"github.com/minidocker/minidocker/engine"
 	"github.com/minidocker/minidocker/images"
+	"github.com/minidocker/minidocker/network"
 )
 
 // testDaemon serves a daemon on an engine in a temporary root, with
@@ -32,6 +33,7 @@ func testDaemon(t *testing.T) (*httptest.Server, *engine.Engine) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { network.CleanHost(root) }) // a default bridge a test's container made
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	d := New(ctx, e, WithImages(s), WithVersion("test"))
