@@ -39,6 +39,23 @@ type usageError struct{ error }
 
 func (e usageError) Unwrap() error { return e.error }
 
+// errHelpShown: a subcommand asked for --help printed its usage.
+var errHelpShown = errors.New("help shown")
+
+// parseFlags parses a network subcommand's flags; for --help it prints
+// the subcommand's usage to w.
+func parseFlags(fs *flagSet, args []string, w io.Writer) ([]string, error) {
+	rest, err := fs.Parse(args)
+	if errors.Is(err, errHelp) {
+		fmt.Fprintf(w, "Usage:  minidocker %s [OPTIONS]\n\nOptions:\n%s", fs.cmd, fs.Usage())
+		return nil, errHelpShown
+	}
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return rest, nil
+}
+
 // networkCommand is `minidocker network`, docker's, on the engine in
 // this process.
 func networkCommand(args []string, stdin, stdout, stderr *os.File) int {
@@ -99,6 +116,8 @@ func runNetwork(args []string, stdin io.Reader, stdout, stderr io.Writer, open f
 	var ue usageError
 	var ae *api.Error
 	switch {
+	case errors.Is(err, errHelpShown):
+		return 0
 	case errors.As(err, &ue):
 		return fail(stderr, err)
 	case errors.As(err, &ae):
@@ -235,8 +254,8 @@ func networkLs(nb networkBackend, args []string, _ io.Reader, w io.Writer) error
 	fs := &flagSet{cmd: "network ls"}
 	fs.Bool(&noTrunc, "no-trunc", "", "Do not truncate the output")
 	fs.Bool(&quiet, "quiet", "q", "Only display network IDs")
-	if _, err := fs.Parse(args); err != nil {
-		return usageError{err}
+	if _, err := parseFlags(fs, args, w); err != nil {
+		return err
 	}
 	nets, err := nb.list()
 	if err != nil {
@@ -301,9 +320,9 @@ func networkConnect(nets networkBackend, args []string, _ io.Reader, w io.Writer
 	fs := &flagSet{cmd: "network connect"}
 	fs.List(&o.Aliases, "alias", "", "strings", "Add network-scoped alias for the container")
 	fs.String(&ip, "ip", "", "string", "IPv4 address (e.g., 172.30.100.104)")
-	rest, err := fs.Parse(args)
+	rest, err := parseFlags(fs, args, w)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	if len(rest) != 2 {
 		return usageError{errors.New(`"network connect" requires exactly 2 arguments: NETWORK CONTAINER`)}
@@ -320,9 +339,9 @@ func networkDisconnect(nets networkBackend, args []string, _ io.Reader, w io.Wri
 	var force bool
 	fs := &flagSet{cmd: "network disconnect"}
 	fs.Bool(&force, "force", "f", "Force the container to disconnect from a network")
-	rest, err := fs.Parse(args)
+	rest, err := parseFlags(fs, args, w)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	if len(rest) != 2 {
 		return usageError{errors.New(`"network disconnect" requires exactly 2 arguments: NETWORK CONTAINER`)}
@@ -337,8 +356,8 @@ func networkPrune(nets networkBackend, args []string, stdin io.Reader, w io.Writ
 	var force bool
 	fs := &flagSet{cmd: "network prune"}
 	fs.Bool(&force, "force", "f", "Do not prompt for confirmation")
-	if _, err := fs.Parse(args); err != nil {
-		return usageError{err}
+	if _, err := parseFlags(fs, args, w); err != nil {
+		return err
 	}
 	if !force {
 		fmt.Fprint(w, "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ")

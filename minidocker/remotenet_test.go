@@ -3,6 +3,7 @@ package minidocker
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/minidocker/minidocker/api"
@@ -44,4 +45,15 @@ func (o *networkOptions) mustOptions(t *testing.T) engine.NetworkOptions {
 		t.Fatal(err)
 	}
 	return no
+}
+
+// --help of a network subcommand prints its usage and exits 0, as docker's.
+func TestNetworkSubcommandHelp(t *testing.T) {
+	for _, sub := range []string{"prune", "ls", "connect", "disconnect", "create"} {
+		var out, errOut bytes.Buffer
+		code := runNetwork([]string{sub, "--help"}, nil, &out, &errOut, func(storageOptions) (networkBackend, error) { return nil, nil })
+		if code != 0 || !strings.HasPrefix(out.String(), "Usage:  minidocker network "+sub) || errOut.Len() != 0 {
+			t.Errorf("network %s --help: exit %d, stdout %q, stderr %q", sub, code, out.String(), errOut.String())
+		}
+	}
 }
