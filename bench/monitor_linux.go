@@ -59,7 +59,9 @@ func benchMonitor(out string, bin string) error {
 	for _, n := range []int{1, 5, 10} {
 		var ids []string
 		for i := 0; i < n; i++ {
-			id, err := exec.Command(bin, "run", "--root", root, "-d", "--rootfs", rootfs, "sh", "-c", script).Output()
+			// --network none: the shim's containers have no network either,
+			// and a bridge would outlive the benchmark's root.
+			id, err := exec.Command(bin, "run", "--root", root, "-d", "--network", "none", "--rootfs", rootfs, "sh", "-c", script).Output()
 			if err != nil {
 				return fmt.Errorf("run -d: %w", err)
 			}
