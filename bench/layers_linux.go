@@ -17,12 +17,9 @@ func benchLayers(bin, outDir string, runs, warm int) error {
 	if os.Geteuid() != 0 {
 		return errors.New("needs root: mounts the layers")
 	}
-	bin, err := filepath.Abs(bin)
+	bin, err := minidockerBinary(bin)
 	if err != nil {
 		return err
-	}
-	if _, err := os.Stat(bin); err != nil {
-		return fmt.Errorf("no minidocker binary at %s: run make build (make bench does)", bin)
 	}
 	tmp, err := os.MkdirTemp("", "minidocker-bench-layers-")
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,6 +24,19 @@ type contender struct {
 	before func() error
 	run    func() error
 	after  func() error
+}
+
+// minidockerBinary is the binary the comparisons run, absolute: they
+// run it from other directories.
+func minidockerBinary(bin string) (string, error) {
+	bin, err := filepath.Abs(bin)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", fmt.Errorf("no minidocker binary at %s: run make build (make bench does)", bin)
+	}
+	return bin, nil
 }
 
 // command is a contender's run: argv, which must succeed.

@@ -27,12 +27,9 @@ func benchPull(bin, cacheDir, outDir string, runs, warm int) error {
 			return fmt.Errorf("needs %s to serve and push the image (make deps installs it)", p)
 		}
 	}
-	bin, err := filepath.Abs(bin)
+	bin, err := minidockerBinary(bin)
 	if err != nil {
 		return err
-	}
-	if _, err := os.Stat(bin); err != nil {
-		return fmt.Errorf("no minidocker binary at %s: run make build (make bench does)", bin)
 	}
 	cacheDir, err = filepath.Abs(cacheDir)
 	if err != nil {

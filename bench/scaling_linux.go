@@ -21,12 +21,9 @@ func benchScaling(bin, outDir string, runs, warm int) error {
 	if os.Geteuid() != 0 {
 		return errors.New("needs root: creates cgroups and mounts")
 	}
-	bin, err := filepath.Abs(bin)
+	bin, err := minidockerBinary(bin)
 	if err != nil {
 		return err
-	}
-	if _, err := os.Stat(bin); err != nil {
-		return fmt.Errorf("no minidocker binary at %s: run make build (make bench does)", bin)
 	}
 	tmp, err := os.MkdirTemp("", "minidocker-bench-scaling-")
 	if err != nil {

@@ -31,12 +31,9 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 	if os.Geteuid() != 0 {
 		return errors.New("needs root: runc, crun and dockerd run here without a user namespace")
 	}
-	bin, err := filepath.Abs(bin)
+	bin, err := minidockerBinary(bin)
 	if err != nil {
 		return err
-	}
-	if _, err := os.Stat(bin); err != nil {
-		return fmt.Errorf("no minidocker binary at %s: run make build (make bench does)", bin)
 	}
 	tmp, err := os.MkdirTemp("", "minidocker-bench-startup-")
 	if err != nil {
