@@ -150,7 +150,15 @@ func startCommand(args []string, stdin, stdout, stderr *os.File) int {
 }
 
 func stopCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCtrCommand("stop", "[OPTIONS] CONTAINER [CONTAINER...]")
+	return withTimeout("stop", args, stdout, stderr, func(e *engine.Engine, c *engine.Container, timeout *int) error {
+		return e.Stop(c, engine.StopTimeout(c, timeout))
+	})
+}
+
+// withTimeout runs a command that takes -t, --time (stop, restart) on
+// each container named.
+func withTimeout(name string, args []string, stdout, stderr *os.File, fn func(*engine.Engine, *engine.Container, *int) error) int {
+	cmd := newCtrCommand(name, "[OPTIONS] CONTAINER [CONTAINER...]")
 	var t string
 	cmd.fs.String(&t, "time", "t", "int", "Seconds to wait before killing the container")
 	refs, code, done := cmd.parse(args, 1, stdout, stderr)
@@ -165,9 +173,7 @@ func stopCommand(args []string, stdin, stdout, stderr *os.File) int {
 	if !ok {
 		return code
 	}
-	return each(e, refs, stdout, stderr, func(c *engine.Container) error {
-		return e.Stop(c, engine.StopTimeout(c, timeout))
-	})
+	return each(e, refs, stdout, stderr, func(c *engine.Container) error { return fn(e, c, timeout) })
 }
 
 func parseTimeout(t string) (*int, error) {
@@ -182,22 +188,7 @@ func parseTimeout(t string) (*int, error) {
 }
 
 func restartCommand(args []string, stdin, stdout, stderr *os.File) int {
-	cmd := newCtrCommand("restart", "[OPTIONS] CONTAINER [CONTAINER...]")
-	var t string
-	cmd.fs.String(&t, "time", "t", "int", "Seconds to wait before killing the container")
-	refs, code, done := cmd.parse(args, 1, stdout, stderr)
-	if done {
-		return code
-	}
-	timeout, err := parseTimeout(t)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	e, code, ok := cmd.open(stderr)
-	if !ok {
-		return code
-	}
-	return each(e, refs, stdout, stderr, func(c *engine.Container) error {
+	return withTimeout("restart", args, stdout, stderr, func(e *engine.Engine, c *engine.Container, timeout *int) error {
 		if err := e.Stop(c, engine.StopTimeout(c, timeout)); err != nil {
 			return err
 		}
