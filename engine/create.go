@@ -224,17 +224,17 @@ func (e *Engine) newConfig(ctx context.Context, o *CreateOptions) (*Config, erro
 	}
 	// docker's order: a default PATH, the image's, then -e and --env-file
 	// (merged by the caller), then HOSTNAME; TERM with a terminal.
-	cfg.Env = setEnv([]string{"PATH=" + ns.DefaultPath}, img.Env...)
-	cfg.Env = setEnv(cfg.Env, "HOSTNAME="+cfg.Hostname)
+	cfg.Env = SetEnv([]string{"PATH=" + ns.DefaultPath}, img.Env...)
+	cfg.Env = SetEnv(cfg.Env, "HOSTNAME="+cfg.Hostname)
 	if o.Tty {
-		cfg.Env = setEnv(cfg.Env, "TERM=xterm")
+		cfg.Env = SetEnv(cfg.Env, "TERM=xterm")
 	}
 	for _, kv := range o.Env {
 		if key, _, _ := strings.Cut(kv, "="); key == "" {
 			return nil, fmt.Errorf("invalid environment variable: %s", kv)
 		}
 	}
-	cfg.Env = setEnv(cfg.Env, o.Env...)
+	cfg.Env = SetEnv(cfg.Env, o.Env...)
 	if err := o.Resources.Validate(); err != nil {
 		return nil, err
 	}
@@ -305,10 +305,10 @@ func isHostRoot(p string) bool {
 	return err == nil && rerr == nil && os.SameFile(fi, root)
 }
 
-// setEnv adds KEY=VALUE entries, replacing earlier ones with the same key.
+// SetEnv adds KEY=VALUE entries, replacing earlier ones with the same key.
 // A bare KEY takes the value from this process's environment, or is
 // dropped if it has none, as docker does.
-func setEnv(env []string, kvs ...string) []string {
+func SetEnv(env []string, kvs ...string) []string {
 	for _, kv := range kvs {
 		key, _, hasValue := strings.Cut(kv, "=")
 		if !hasValue {

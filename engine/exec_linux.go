@@ -36,7 +36,7 @@ func (e *Engine) Exec(c *Container, o ExecOptions, stdio ns.Stdio) (*ns.Process,
 		cfg.Cwd = o.WorkingDir
 	}
 	for _, kv := range o.Env {
-		cfg.Env = setEnv(cfg.Env, kv)
+		cfg.Env = SetEnv(cfg.Env, kv)
 	}
 	var cg ns.Cgroup
 	if c.State.Cgroup != "" {

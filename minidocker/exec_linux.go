@@ -36,12 +36,12 @@ func execCommand(args []string, stdin, stdout, stderr *os.File) int {
 		if err != nil {
 			return fail(stderr, err)
 		}
-		env = setEnv(env, kvs...)
+		env = engine.SetEnv(env, kvs...)
 	}
 	if err := checkEnv(o.Env); err != nil {
 		return fail(stderr, err)
 	}
-	o.Env = setEnv(env, o.Env...)
+	o.Env = engine.SetEnv(env, o.Env...)
 	o.Cmd = rest[1:]
 	e, code, ok := cmd.open(stderr)
 	if !ok {

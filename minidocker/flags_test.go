@@ -55,12 +55,3 @@ func TestFlagErrors(t *testing.T) {
 		}
 	}
 }
-
-func TestSetEnv(t *testing.T) {
-	t.Setenv("FROM_HOST", "h")
-	got := setEnv([]string{"PATH=/bin", "A=1"}, "A=2", "FROM_HOST", "UNSET_ON_HOST", "B=")
-	want := []string{"PATH=/bin", "A=2", "FROM_HOST=h", "B="}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Error(diff)
-	}
-}

@@ -168,12 +168,12 @@ func (o *runOptions) createOptions(args []string, stderr io.Writer) (*engine.Cre
 		if err != nil {
 			return nil, err
 		}
-		co.Env = setEnv(co.Env, kvs...)
+		co.Env = engine.SetEnv(co.Env, kvs...)
 	}
 	if err := checkEnv(o.env); err != nil {
 		return nil, err
 	}
-	co.Env = setEnv(co.Env, o.env...)
+	co.Env = engine.SetEnv(co.Env, o.env...)
 	limits, err := o.cgroup.resources()
 	if err != nil {
 		return nil, err
@@ -207,30 +207,6 @@ func checkEnv(kvs []string) error {
 		}
 	}
 	return nil
-}
-
-// setEnv adds KEY=VALUE entries, replacing earlier ones with the same key.
-// A bare KEY takes the value from minidocker's own environment, or is
-// dropped if it has none, as docker does.
-func setEnv(env []string, kvs ...string) []string {
-	for _, kv := range kvs {
-		key, _, hasValue := strings.Cut(kv, "=")
-		if !hasValue {
-			v, ok := os.LookupEnv(key)
-			if !ok {
-				continue
-			}
-			kv = key + "=" + v
-		}
-		out := env[:0:0]
-		for _, e := range env {
-			if !strings.HasPrefix(e, key+"=") {
-				out = append(out, e)
-			}
-		}
-		env = append(out, kv)
-	}
-	return env
 }
 
 // readEnvFile reads docker's --env-file format: KEY=VALUE or KEY per line,
