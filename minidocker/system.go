@@ -67,8 +67,7 @@ func systemDF(args []string, stdout, stderr io.Writer) int {
 		return failed(stderr, err)
 	}
 	// An image listed under several names is one image.
-	var iTotal, iActive int
-	var iSize, iFree int64
+	var is, cu, vu dfUsage
 	seen := map[string]bool{}
 	for _, img := range imgs {
 		id := img.ID().String()
@@ -76,38 +75,16 @@ func systemDF(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		seen[id] = true
-		iTotal++
-		iSize += img.Size
-		if users, _ := e.ContainersUsing(id); len(users) > 0 {
-			iActive++
-		} else {
-			iFree += img.Size
-		}
+		users, _ := e.ContainersUsing(id)
+		is.add(img.Size, len(users) > 0)
 	}
-	var cActive int
-	var cSize, cFree int64
-	for _, cu := range cs {
-		cSize += cu.Size
-		if cu.Running {
-			cActive++
-		} else {
-			cFree += cu.Size
-		}
+	for _, c := range cs {
+		cu.add(c.Size, c.Running)
 	}
-	var vActive int
-	var vSize, vFree int64
 	for _, v := range vs {
-		vSize += v.Size
-		if v.InUse {
-			vActive++
-		} else {
-			vFree += v.Size
-		}
+		vu.add(v.Size, v.InUse)
 	}
-	rows := []dfRow{
-		{"Images", fmt.Sprint(iTotal), fmt.Sprint(iActive), dfSize(iSize), reclaimable(iFree, iSize)},
-		{"Containers", fmt.Sprint(len(cs)), fmt.Sprint(cActive), dfSize(cSize), reclaimable(cFree, cSize)},
-		{"Local Volumes", fmt.Sprint(len(vs)), fmt.Sprint(vActive), dfSize(vSize), reclaimable(vFree, vSize)},
+	rows := []dfRow{is.row("Images"), cu.row("Containers"), vu.row("Local Volumes"),
 		{"Build Cache", "0", "0", "0B", "0B"},
 	}
 	headers := dfRow{"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"}
@@ -243,4 +220,25 @@ func systemPrune(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "Total reclaimed space: %s\n", dfSize(total))
 	return 0
+}
+
+// dfUsage adds up one kind of thing for system df: what is in use is not
+// reclaimable.
+type dfUsage struct {
+	total, active int
+	size, free    int64
+}
+
+func (u *dfUsage) add(size int64, inUse bool) {
+	u.total++
+	u.size += size
+	if inUse {
+		u.active++
+	} else {
+		u.free += size
+	}
+}
+
+func (u dfUsage) row(kind string) dfRow {
+	return dfRow{kind, fmt.Sprint(u.total), fmt.Sprint(u.active), dfSize(u.size), reclaimable(u.free, u.size)}
 }
