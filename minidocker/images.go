@@ -144,16 +144,38 @@ func newImageRow(img *images.Image, noTrunc bool, now time.Time) imageRow {
 
 const imagesAbout = "List images"
 
+// imagesOptions are docker images' flags, here and through a daemon.
+type imagesOptions struct {
+	all, quiet, digests, noTrunc bool
+	format                       string
+}
+
+func (o *imagesOptions) flags(fs *flagSet) {
+	fs.Bool(&o.digests, "digests", "", "Show digests")
+	fs.String(&o.format, "format", "", "string", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
+	fs.Bool(&o.noTrunc, "no-trunc", "", "Don't truncate output")
+	fs.Bool(&o.quiet, "quiet", "q", "Only show image IDs")
+}
+
+// listFormat is how the list is printed: docker's table (with digests
+// for --digests), IDs only for -q, or --format.
+func (o *imagesOptions) listFormat() (*listFormat, error) {
+	table, format := imagesTable, o.format
+	if o.digests {
+		table = imagesTableDigests
+	}
+	if o.quiet {
+		format = "{{.ID}}"
+	}
+	return newListFormat(format, table)
+}
+
 // imagesCommand is docker images: a line per name, newest image first.
 func imagesCommand(g globals, args []string, stdout, stderr io.Writer) int {
-	var all, quiet, digests, noTrunc bool
-	var format string
+	var o imagesOptions
 	c := newCommand("images", "[OPTIONS] [REPOSITORY[:TAG]]", imagesAbout).storageFlags()
-	c.fs.Bool(&all, "all", "a", "Show all images (there are no intermediate ones: the same list)")
-	c.fs.Bool(&digests, "digests", "", "Show digests")
-	c.fs.String(&format, "format", "", "string", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
-	c.fs.Bool(&noTrunc, "no-trunc", "", "Don't truncate output")
-	c.fs.Bool(&quiet, "quiet", "q", "Only show image IDs")
+	c.fs.Bool(&o.all, "all", "a", "Show all images (there are no intermediate ones: the same list)")
+	o.flags(c.fs)
 	rest, code, done := c.parse(args, stdout, stderr)
 	if done {
 		return code
@@ -161,17 +183,11 @@ func imagesCommand(g globals, args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.args(rest, 0, 1, stderr); !ok {
 		return code
 	}
-	table := imagesTable
-	if digests {
-		table = imagesTableDigests
-	}
-	if quiet {
-		format = "{{.ID}}"
-	}
-	lf, err := newListFormat(format, table)
+	lf, err := o.listFormat()
 	if err != nil {
 		return failed(stderr, err)
 	}
+	noTrunc := o.noTrunc
 	var match *reference.Reference
 	if len(rest) == 1 {
 		ref, err := reference.Parse(rest[0])

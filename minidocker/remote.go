@@ -574,13 +574,9 @@ func remoteExec(c *client.Client, args []string, stdin, stdout, stderr *os.File)
 }
 
 func remoteImages(c *client.Client, args []string, stdin, stdout, stderr *os.File) int {
-	var quiet, noTrunc, digests bool
-	var format string
+	var o imagesOptions
 	cmd := newCommand("images", "[OPTIONS]", imagesAbout+", of the daemon")
-	cmd.fs.Bool(&digests, "digests", "", "Show digests")
-	cmd.fs.String(&format, "format", "", "string", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
-	cmd.fs.Bool(&noTrunc, "no-trunc", "", "Don't truncate output")
-	cmd.fs.Bool(&quiet, "quiet", "q", "Only show image IDs")
+	o.flags(cmd.fs)
 	rest, code, done := cmd.parse(args, stdout, stderr)
 	if done {
 		return code
@@ -588,17 +584,11 @@ func remoteImages(c *client.Client, args []string, stdin, stdout, stderr *os.Fil
 	if code, ok := cmd.args(rest, 0, 0, stderr); !ok {
 		return code
 	}
-	table := imagesTable
-	if digests {
-		table = imagesTableDigests
-	}
-	if quiet {
-		format = "{{.ID}}"
-	}
-	lf, err := newListFormat(format, table)
+	lf, err := o.listFormat()
 	if err != nil {
 		return failed(stderr, err)
 	}
+	noTrunc := o.noTrunc
 	list, err := c.ImageList(context.Background())
 	if err != nil {
 		return daemonError(stderr, err)
