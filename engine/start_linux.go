@@ -20,6 +20,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minidocker/minidocker/internal/phase"
+
+	"github.com/minidocker/minidocker/internal/lockfile"
 )
 
 // snapshots opens the snapshot store under the root, with the container's
@@ -186,7 +188,7 @@ type output struct {
 // begin starts the container under s: monitor.lock taken, root
 // filesystem, cgroup, stdio, the init started, the state "running".
 func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool) (s *supervisor, err error) {
-	lf, err := lockFile(filepath.Join(c.Dir, "monitor.lock"), unix.LOCK_EX|unix.LOCK_NB)
+	lf, err := lockfile.Open(filepath.Join(c.Dir, "monitor.lock"), unix.LOCK_EX|unix.LOCK_NB)
 	if errors.Is(err, unix.EWOULDBLOCK) {
 		return nil, fmt.Errorf("container %s %w", c.ID[:12], ErrRunning)
 	}

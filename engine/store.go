@@ -9,12 +9,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/minidocker/minidocker/network"
 	"github.com/minidocker/minidocker/unionfs"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/internal/lockfile"
 )
 
 // Engine is the container engine over one root directory. Several
@@ -67,30 +68,11 @@ func (e *Engine) volumesDir() string    { return filepath.Join(e.Root, "volumes"
 // lock flocks path (created if missing) and returns how to unlock it.
 // Closing the file drops the lock, so does the process's death.
 func lock(path string, how int) (unlock func(), err error) {
-	f, err := lockFile(path, how)
+	f, err := lockfile.Open(path, how)
 	if err != nil {
 		return nil, err
 	}
 	return func() { f.Close() }, nil
-}
-
-// lockFile is lock's open file: the lock lasts as long as it is open, in
-// this process or, inherited across an exec, in the next program.
-func lockFile(path string, how int) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_CLOEXEC, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open lock: %w", err)
-	}
-	for {
-		if err = unix.Flock(int(f.Fd()), how); err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
 }
 
 // lockStore serializes the changes that involve more than one container:

@@ -11,6 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minidocker/minidocker/network"
+
+	"github.com/minidocker/minidocker/internal/lockfile"
 )
 
 func newTestEngine(t *testing.T) (*Engine, string) {
@@ -100,7 +102,7 @@ func TestRunningNeedsMonitor(t *testing.T) {
 	if got, _ := e.Get(c.ID); got.State.Status != Dead {
 		t.Errorf("no monitor: status %s, want dead", got.State.Status)
 	}
-	f, err := lockFile(filepath.Join(c.Dir, "monitor.lock"), unix.LOCK_EX|unix.LOCK_NB)
+	f, err := lockfile.Open(filepath.Join(c.Dir, "monitor.lock"), unix.LOCK_EX|unix.LOCK_NB)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/minidocker/minidocker/oci/content"
 	"github.com/minidocker/minidocker/unionfs"
+
+	"github.com/minidocker/minidocker/internal/lockfile"
 )
 
 // Store is the image store under the state root:
@@ -107,23 +109,15 @@ func (s *Store) metadataPath() string { return filepath.Join(s.root, "images", "
 // locked runs fn on the metadata under the store's flock (exclusive to
 // change it: fn's changes are then written, atomically, if it returns nil).
 func (s *Store) locked(ctx context.Context, exclusive bool, fn func(*metadata) error) error {
-	f, err := os.OpenFile(filepath.Join(s.root, "images", "lock"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("open image store lock: %w", err)
-	}
-	defer f.Close()
 	how := unix.LOCK_SH
 	if exclusive {
 		how = unix.LOCK_EX
 	}
-	for {
-		if err = unix.Flock(int(f.Fd()), how); err != unix.EINTR {
-			break
-		}
-	}
+	f, err := lockfile.Open(filepath.Join(s.root, "images", "lock"), how)
 	if err != nil {
 		return fmt.Errorf("lock image store: %w", err)
 	}
+	defer f.Close()
 	md, err := s.readMetadata()
 	if err != nil {
 		return err

@@ -19,6 +19,8 @@ import (
 
 	"github.com/minidocker/minidocker/internal/phase"
 	"github.com/minidocker/minidocker/network/netlink"
+
+	"github.com/minidocker/minidocker/internal/lockfile"
 )
 
 // Open returns the network layer of the engine root, after cleaning up
@@ -77,12 +79,7 @@ func hostLocked(fn func(c *netlink.Conn) error) error {
 		return fmt.Errorf("lock the host's network: %w", err)
 	}
 	defer f.Close()
-	for {
-		if err = unix.Flock(int(f.Fd()), unix.LOCK_EX); err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
+	if err := lockfile.Flock(f, unix.LOCK_EX); err != nil {
 		return fmt.Errorf("lock the host's network: %w", err)
 	}
 	c, err := netlink.Dial()

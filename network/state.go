@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/internal/lockfile"
 )
 
 // state is network/state.json: every network and sandbox of the root.
@@ -26,19 +28,11 @@ const (
 // changed it and returned nil. The write is a new file renamed over the
 // old one, so a crash leaves one or the other, never half of either.
 func (m *Manager) update(fn func(*state) error) error {
-	lock, err := os.OpenFile(filepath.Join(m.dir, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("open network state lock: %w", err)
-	}
-	defer lock.Close() // drops the lock
-	for {
-		if err = unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != unix.EINTR {
-			break
-		}
-	}
+	lock, err := lockfile.Open(filepath.Join(m.dir, lockFile), unix.LOCK_EX)
 	if err != nil {
 		return fmt.Errorf("lock network state: %w", err)
 	}
+	defer lock.Close() // drops the lock
 	path := filepath.Join(m.dir, stateFile)
 	old, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {

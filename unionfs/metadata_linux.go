@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/internal/lockfile"
 )
 
 // metadata is the store's state, one JSON file beside the snapshots'
@@ -46,23 +48,15 @@ const (
 // to read it) and the metadata read; with exclusive, fn's changes to it
 // are written when fn returns nil.
 func (s *Store) locked(exclusive bool, fn func(*metadata) error) error {
-	f, err := os.OpenFile(filepath.Join(s.home, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("open store lock: %w", err)
-	}
-	defer f.Close() // closing drops the lock
 	how := unix.LOCK_SH
 	if exclusive {
 		how = unix.LOCK_EX
 	}
-	for {
-		if err = unix.Flock(int(f.Fd()), how); err != unix.EINTR {
-			break
-		}
-	}
+	f, err := lockfile.Open(filepath.Join(s.home, lockFile), how)
 	if err != nil {
 		return fmt.Errorf("lock store: %w", err)
 	}
+	defer f.Close() // closing drops the lock
 	md, err := s.readMetadata()
 	if err != nil {
 		return err

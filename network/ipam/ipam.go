@@ -17,6 +17,8 @@ import (
 	"sort"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minidocker/minidocker/internal/lockfile"
 )
 
 // Pool is the addresses of one subnet, kept in the file Path.
@@ -148,19 +150,11 @@ func last(p netip.Prefix) netip.Addr {
 // temporary file, synced, renamed over the old one, so the file is always
 // whole, the old state or the new.
 func (p *Pool) locked(fn func(*state) (changed bool, err error)) error {
-	lock, err := os.OpenFile(p.Path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("ipam: open lock: %w", err)
-	}
-	defer lock.Close() // drops the lock
-	for {
-		if err = unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != unix.EINTR {
-			break
-		}
-	}
+	lock, err := lockfile.Open(p.Path+".lock", unix.LOCK_EX)
 	if err != nil {
 		return fmt.Errorf("ipam: lock %s: %w", p.Path, err)
 	}
+	defer lock.Close() // drops the lock
 	s, err := p.read()
 	if err != nil {
 		return err
