@@ -46,7 +46,7 @@ func benchMonitor(out string, bin string) error {
 	}
 	const script = "while :; do echo tick; sleep 1; done"
 	var b strings.Builder
-	fmt.Fprintf(&b, "# The monitor's memory\n\nA detached container's monitor (`minidocker monitor`, re-executed as `monitor-watch`) beside\n")
+	fmt.Fprintf(&b, "# The monitor's memory\n\nA detached container's monitor (the keeper that `minidocker monitor` forks, engine/keeper_linux.go) beside\n")
 	fmt.Fprintf(&b, "containerd 1.6's `containerd-shim-runc-v2` (Debian's package, started in a temporary directory, `ctr run -d\n")
 	fmt.Fprintf(&b, "--rootfs` with the output logged to a file), measured by `go run ./bench monitor` on %s: PSS and\n", time.Now().UTC().Format("2006-01-02"))
 	fmt.Fprintf(&b, "RSS from /proc/PID/smaps_rollup after each container has printed a few lines, averaged over the\n")
@@ -114,14 +114,12 @@ func benchMonitor(out string, bin string) error {
 		}
 	}
 	b.WriteString(`
-The anonymous part is the Go runtime of a fresh process: the monitor starts the container
-(JSON, the snapshot store, clone, the cgroup), then executes itself again as
-` + "`monitor-watch`" + `, which inherits the init, its pidfd, the streams and monitor.lock and
-keeps nothing of that work. The file part is the binary's pages: ` + "`monitor-watch`" + ` gives back
-those its start touched (madvise MADV_DONTNEED on its code and read-only data) and keeps
-what its loop uses again; every monitor (and every other minidocker process) shares them,
-so their cost is divided among the monitors. The shim is the same in kind (a Go program:
-its own runtime, and its binary's pages shared among the shims), larger in both parts.
+The monitor that stays is the keeper: a fork of ` + "`minidocker monitor`" + ` that runs no Go. It cloned
+the container's init (it is its parent), and once the monitor has handed it the streams and
+exited, it gives back every page of its copy of the monitor's memory but the few it runs on
+(ns.Shed): its anonymous part is its own buffers, a stack page, the goroutine's g. The file part is
+the binary's code its loop touches again, shared by every keeper. It runs one thread. The shim is a
+Go program: its own runtime, and its binary's pages shared among the shims.
 `)
 	fmt.Print(b.String())
 	return os.WriteFile(filepath.Join(out, "MONITOR.md"), []byte(b.String()), 0o644)

@@ -35,5 +35,5 @@ func (ss *Session) Signal(sig unix.Signal) error { return ss.s.p.Signal(sig) }
 // returns its exit code.
 func (ss *Session) Wait() (int, error) {
 	ss.s.watch()
-	return ss.s.finish()
+	return ss.s.finish(ss.s.p.Wait())
 }

@@ -42,7 +42,7 @@ type Session struct {
 func (ss *Session) Signal(sig unix.Signal) error                                { return errNotLinux }
 func (ss *Session) Wait() (int, error)                                          { return 0, errNotLinux }
 func Monitor(args []string) int                                                 { return 125 }
-func MonitorWatch(args []string) int                                            { return 125 }
+func MonitorFinish(args []string) int                                           { return 125 }
 func CgroupCleanup(args []string, stdin io.Reader) int                          { return 125 }
 func (e *Engine) Kill(c *Container, sig unix.Signal) error                      { return errNotLinux }
 func (e *Engine) Stop(c *Container, timeout time.Duration) error                { return errNotLinux }

@@ -26,36 +26,65 @@ type logLine struct {
 
 const maxLogLine = 16 << 10
 
-// logStream turns one stream's output into log lines: p is appended to the
-// pending bytes and every complete line is encoded into out. It allocates
-// nothing once its buffers have grown: the monitor runs it for as long as
-// the container runs.
+// logStream cuts one stream's output into log lines. Its buffer is part
+// of it and it holds no pointer it writes: the keeper, which may store
+// none, runs it too (keeper_linux.go).
 type logStream struct {
-	name    string // "stdout" or "stderr"
-	pending []byte
+	name       string // "stdout" or "stderr"
+	buf        [2 * maxLogLine]byte
+	start, end int // the pending bytes, buf[start:end]
 }
 
-// write appends the lines that p completes to out, each as a JSON line
-// stamped now; flush also ends a last line without "\n" (at the end).
-func (s *logStream) write(out []byte, p []byte, now time.Time, flush bool) []byte {
-	s.pending = append(s.pending, p...)
-	for len(s.pending) > 0 {
-		n := bytes.IndexByte(s.pending, '\n') + 1
-		if n == 0 && len(s.pending) < maxLogLine && !flush {
-			break // wait for the rest of the line
-		}
-		if n == 0 || n > maxLogLine {
-			n = min(len(s.pending), maxLogLine)
-		}
-		out = appendLogLine(out, s.pending[:n], s.name, now)
-		s.pending = s.pending[:copy(s.pending, s.pending[n:])]
+// add appends p, at most maxLogLine bytes, to the pending bytes; next
+// must have taken every line it could since the last add.
+func (s *logStream) add(p []byte) {
+	if s.start > 0 {
+		s.end = copy(s.buf[:], s.buf[s.start:s.end])
+		s.start = 0
 	}
-	return out
+	s.end += copy(s.buf[s.end:], p)
+}
+
+// next takes the next line to log: a complete one, a piece of maxLogLine
+// bytes of a longer one, with flush the rest; nil for none yet.
+func (s *logStream) next(flush bool) []byte {
+	p := s.buf[s.start:s.end]
+	if len(p) == 0 {
+		return nil
+	}
+	n := bytes.IndexByte(p, '\n') + 1
+	if n == 0 && len(p) < maxLogLine && !flush {
+		return nil // wait for the rest of the line
+	}
+	if n == 0 || n > maxLogLine {
+		n = min(len(p), maxLogLine)
+	}
+	s.start += n
+	return p[:n]
+}
+
+// write adds p (any length) and appends every line it completes to out,
+// each a JSON line stamped now; flush also ends a last line without "\n".
+func (s *logStream) write(out []byte, p []byte, now time.Time, flush bool) []byte {
+	sec, nsec := now.Unix(), int64(now.Nanosecond())
+	for {
+		chunk := p[:min(len(p), maxLogLine)]
+		p = p[len(chunk):]
+		s.add(chunk)
+		for l := s.next(flush && len(p) == 0); l != nil; l = s.next(flush && len(p) == 0) {
+			out = appendLogLine(out, l, s.name, sec, nsec)
+		}
+		if len(p) == 0 {
+			return out
+		}
+	}
 }
 
 // appendLogLine encodes one log line as encoding/json would (HTML
-// characters escaped, invalid UTF-8 as U+FFFD), without reflection.
-func appendLogLine(out, msg []byte, stream string, t time.Time) []byte {
+// characters escaped, invalid UTF-8 as U+FFFD), without reflection. It
+// appends at most 6*len(msg)+len(stream)+64 bytes: given that room, it
+// allocates nothing, which the keeper counts on.
+func appendLogLine(out, msg []byte, stream string, sec, nsec int64) []byte {
 	out = append(out, `{"log":"`...)
 	for i := 0; i < len(msg); {
 		c := msg[i]
@@ -93,8 +122,69 @@ func appendLogLine(out, msg []byte, stream string, t time.Time) []byte {
 	out = append(out, `","stream":"`...)
 	out = append(out, stream...)
 	out = append(out, `","time":"`...)
-	out = t.UTC().AppendFormat(out, time.RFC3339Nano)
+	out = appendTime(out, sec, nsec)
 	return append(out, "\"}\n"...)
+}
+
+// appendTime appends the UTC time sec.nsec after the epoch as
+// time.RFC3339Nano formats it (trailing zeros of the fraction dropped),
+// by arithmetic alone: the keeper has no time package to call.
+func appendTime(out []byte, sec, nsec int64) []byte {
+	days, rem := sec/86400, sec%86400
+	if rem < 0 {
+		days, rem = days-1, rem+86400
+	}
+	// Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	y := yoe + era*400
+	if m <= 2 {
+		y++
+	}
+	out = appendDigits(out, y, 4)
+	out = append(out, '-')
+	out = appendDigits(out, m, 2)
+	out = append(out, '-')
+	out = appendDigits(out, d, 2)
+	out = append(out, 'T')
+	out = appendDigits(out, rem/3600, 2)
+	out = append(out, ':')
+	out = appendDigits(out, rem/60%60, 2)
+	out = append(out, ':')
+	out = appendDigits(out, rem%60, 2)
+	if nsec != 0 {
+		width := 9
+		for nsec%10 == 0 {
+			nsec, width = nsec/10, width-1
+		}
+		out = append(out, '.')
+		out = appendDigits(out, nsec, width)
+	}
+	return append(out, 'Z')
+}
+
+// appendDigits appends v in decimal, zero-padded to width digits.
+func appendDigits(out []byte, v int64, width int) []byte {
+	var b [20]byte
+	i := len(b)
+	for v > 0 || len(b)-i < width {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(out, b[i:]...)
 }
 
 // LogOptions are `docker logs`' flags.

@@ -8,8 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/minidocker/minidocker/ns"
@@ -21,13 +19,9 @@ import (
 // root and the container's ID after them.
 var MonitorArgs = []string{"minidocker", "monitor"}
 
-// watchArgs is what the monitor re-executes itself as once the container
-// runs: see Monitor.
-var watchArgs = []string{"minidocker", "monitor-watch"}
-
-// monitorEnv is the monitor's whole environment. GOMAXPROCS=1: it is one
-// goroutine in poll(2), and every P costs memory; memprofilerate=0: no
-// allocation profile, whose bucket table would be its largest allocation.
+// monitorEnv is the monitor's whole environment (and its keeper's
+// monitor-finish). GOMAXPROCS=1: it is one goroutine, and every P costs
+// memory; memprofilerate=0: no allocation profile.
 var monitorEnv = []string{"GOMAXPROCS=1", "GODEBUG=memprofilerate=0", "PATH=" + ns.DefaultPath}
 
 // monitorMsg is what the monitor tells the command that started it, over
@@ -91,17 +85,17 @@ func (e *Engine) Start(ctx context.Context, c *Container) error {
 }
 
 // Monitor is `minidocker monitor ROOT ID`: it starts the container and
-// tells the starter on fd 3. Then it executes itself again as
-// `minidocker monitor-watch`, keeping its children and the files it
-// needs (an exec keeps both): what watches the container for the rest of
-// its life is a fresh program, whose memory holds nothing of the work of
-// starting it. If it is killed, the container's init (its child) dies
-// with it; `ps` shows the container dead and `rm -f` removes what is
-// left.
+// tells the starter on fd 3. The container's init is cloned by a keeper
+// (see keep), a fork of this process that runs no Go and is the init's
+// parent for the rest of its life; once the container runs, the monitor
+// hands the keeper its streams and exits. What watches the container
+// then costs the few pages the keeper touches, not a Go program's. If
+// the keeper is killed, the container's init dies with it (its
+// parent-death signal); `ps` shows the container dead and `rm -f` removes
+// what is left.
 func Monitor(args []string) int {
 	// The init's parent-death signal fires when the thread that cloned it
-	// ends, and an exec ends every thread but the one that calls it: clone
-	// and exec on this one.
+	// ends: without a keeper, this one, kept.
 	runtime.LockOSThread()
 	ctl := 3
 	tell := func(m monitorMsg) {
@@ -118,6 +112,9 @@ func Monitor(args []string) int {
 	if err == nil {
 		c, err = e.load(args[1])
 	}
+	if err == nil {
+		e.keeper, err = newKeeper()
+	}
 	var s *supervisor
 	if err == nil {
 		s, err = e.begin(context.Background(), c, Attach{}, false)
@@ -127,61 +124,18 @@ func Monitor(args []string) int {
 		return ns.ExitEngine
 	}
 	tell(monitorMsg{Type: "started", Pid: s.p.Pid})
-	s.reexec()
-	// Still here: the exec failed; watch in this process.
+	if e.keeper != nil && s.handoff() == nil {
+		return 0
+	}
+	// No keeper (or the handoff failed): watch in this process.
 	s.watch()
-	if _, err := s.finish(); err != nil {
+	if _, err := s.finish(s.p.Wait()); err != nil {
 		var fe *FinishError
 		if !errors.As(err, &fe) || len(fe.Errs) > 0 {
 			return ns.ExitEngine
 		}
 	}
 	return 0
-}
-
-// reexec executes monitor-watch with s's files: monitor.lock, the log,
-// the init's pidfd, its output streams, the held stdin. It returns only
-// if the exec failed.
-func (s *supervisor) reexec() error {
-	fd := func(f *os.File) string {
-		if f == nil {
-			return "-"
-		}
-		return strconv.Itoa(int(f.Fd()))
-	}
-	pty := "-"
-	if s.p.Pty != nil {
-		pty = fd(s.p.Pty)
-	}
-	args := append(watchArgs[:len(watchArgs):len(watchArgs)], s.e.Root, s.c.ID, strconv.Itoa(s.p.Pid),
-		strconv.Itoa(s.p.PidFD()), fd(s.monitorLock), fd(s.log), pty, fd(s.keepStdin), s.cgroupPath())
-	keep := []int{s.p.PidFD(), int(s.monitorLock.Fd()), int(s.log.Fd())}
-	for _, o := range s.outs {
-		args = append(args, o.stream.name+"="+strconv.Itoa(o.fd))
-		keep = append(keep, o.fd)
-	}
-	if s.keepStdin != nil {
-		keep = append(keep, int(s.keepStdin.Fd()))
-	}
-	for _, f := range []struct {
-		name string
-		f    *os.File
-	}{{"stdin-fifo", s.fifo}, {"stdin-hold", s.fifoHold}} {
-		if f.f != nil {
-			args = append(args, f.name+"="+strconv.Itoa(int(f.f.Fd())))
-			keep = append(keep, int(f.f.Fd()))
-		}
-	}
-	for _, f := range keep {
-		if _, err := unix.FcntlInt(uintptr(f), unix.F_SETFD, 0); err != nil {
-			return err
-		}
-	}
-	env := monitorEnv
-	if point := os.Getenv(crashEnv); point != "" {
-		env = append(env[:len(env):len(env)], crashEnv+"="+point)
-	}
-	return unix.Exec("/proc/self/exe", args, env)
 }
 
 func (s *supervisor) cgroupPath() string {
@@ -189,68 +143,4 @@ func (s *supervisor) cgroupPath() string {
 		return "-"
 	}
 	return s.cg.Path()
-}
-
-// MonitorWatch is `minidocker monitor-watch`, the monitor after its exec:
-// it rebuilds the supervisor from the files it inherited, watches the
-// container and records its end.
-func MonitorWatch(args []string) int {
-	if len(args) < 9 {
-		return ns.ExitEngine
-	}
-	num := func(s string) int {
-		if s == "-" {
-			return -1
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return -1
-		}
-		return n
-	}
-	file := func(s, name string) *os.File {
-		n := num(s)
-		if n < 0 {
-			return nil
-		}
-		unix.CloseOnExec(n)
-		return os.NewFile(uintptr(n), name)
-	}
-	e := &Engine{Root: args[0], logf: func(string, ...any) {}}
-	id := args[1]
-	pidfd := num(args[3])
-	if pidfd >= 0 {
-		unix.CloseOnExec(pidfd)
-	}
-	s := &supervisor{e: e, id: id, c: &Container{Dir: e.containersDir() + "/" + id}, stdin: -1,
-		monitorLock: file(args[4], "monitor.lock"), log: file(args[5], "log"), keepStdin: file(args[7], "stdin")}
-	s.p = ns.Adopt(num(args[2]), pidfd, file(args[6], "pty"))
-	if args[8] != "-" {
-		s.cgPath = args[8]
-	}
-	for _, a := range args[9:] {
-		name, n, _ := strings.Cut(a, "=")
-		fd := num(n)
-		unix.CloseOnExec(fd)
-		switch name {
-		case "stdin-fifo":
-			s.fifo, s.stdin = os.NewFile(uintptr(fd), "stdin-fifo"), fd
-		case "stdin-hold":
-			s.fifoHold = os.NewFile(uintptr(fd), "stdin-fifo")
-		default:
-			s.outs = append(s.outs, &output{fd: fd, stream: logStream{name: name}, sink: -1})
-		}
-	}
-	if s.monitorLock == nil || s.log == nil {
-		return ns.ExitEngine
-	}
-	dropCodePages()
-	s.watch()
-	if _, err := s.finish(); err != nil {
-		var fe *FinishError
-		if !errors.As(err, &fe) || len(fe.Errs) > 0 {
-			return ns.ExitEngine
-		}
-	}
-	return 0
 }

@@ -168,7 +168,14 @@ func (s *supervisor) network(cfg *ns.Config) error {
 		if err != nil {
 			return err
 		}
-		if err := m.Start(c.ID, init); err != nil {
+		owner, err := network.ProcessOf(os.Getpid())
+		if k := s.e.keeper; k != nil && err == nil {
+			owner, err = network.ProcessOf(k.Pid()) // it outlives this process
+		}
+		if err != nil {
+			return err
+		}
+		if err := m.StartOwned(c.ID, init, owner); err != nil {
 			return err
 		}
 		phase.Mark("cli: network started")
@@ -249,6 +256,7 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 			cfg.ConsoleSize = c.ConsoleSize
 		}
 	}
+	cfg.Keeper = e.keeper
 	s.p, err = ns.Start(cfg, stdio)
 	for _, f := range closeAfter {
 		f.Close()
@@ -279,8 +287,12 @@ func (e *Engine) begin(ctx context.Context, c *Container, a Attach, cleaner bool
 	if s.cg != nil {
 		cgPath = s.cg.Path()
 	}
+	monitor := os.Getpid()
+	if k := s.p.KeeperPid(); k != 0 {
+		monitor = k
+	}
 	err = e.update(c, func(st *State) error {
-		*st = State{Status: Running, Pid: s.p.Pid, PidStart: start, MonitorPid: os.Getpid(),
+		*st = State{Status: Running, Pid: s.p.Pid, PidStart: start, MonitorPid: monitor,
 			StartedAt: time.Now().UTC(), Cgroup: cgPath}
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/minidocker/minidocker/network"
+	"github.com/minidocker/minidocker/ns"
 	"github.com/minidocker/minidocker/unionfs"
 
 	"golang.org/x/sys/unix"
@@ -31,6 +32,8 @@ type Engine struct {
 	mu     sync.Mutex
 	stores map[string]*unionfs.Store // by driver name; see snapshots
 	nets   *network.Manager          // see Networks
+
+	keeper *ns.Keeper // a monitor's, for begin: see Monitor
 }
 
 // Option configures Open.

@@ -125,12 +125,12 @@ func writeAll(fd int, b []byte) error {
 	return nil
 }
 
-// finish records the container's end after watch: the init reaped, an
+// finish records the container's end after watch, given the init's
+// status (s.p.Wait, or the keeper's): an
 // OOM kill noted, the cgroup removed, the state "exited" with the exit
 // code, and with --rm the container removed. monitor.lock is dropped last,
 // so a reader that finds it free finds the end recorded.
-func (s *supervisor) finish() (int, error) {
-	code, err := s.p.Wait()
+func (s *supervisor) finish(code int, err error) (int, error) {
 	phase.Mark("cli: container exited")
 	s.p.Close()
 	crashAt("monitor-exited")
@@ -143,7 +143,7 @@ func (s *supervisor) finish() (int, error) {
 	s.closeFifo()
 	s.log.Close()
 	if s.c.Config == nil {
-		// Re-executed (see monitorWatch): the config is read only now.
+		// monitor-finish (see MonitorFinish): the config is read only now.
 		c, err := s.e.load(s.id)
 		if err != nil {
 			s.monitorLock.Close()

@@ -33,8 +33,8 @@ func Main(args []string) int {
 	if len(args) > 1 && args[1] == "monitor" {
 		return engine.Monitor(args[2:]) // a detached container's; see engine.Start
 	}
-	if len(args) > 1 && args[1] == "monitor-watch" {
-		return engine.MonitorWatch(args[2:]) // the monitor again, lighter; see engine.Monitor
+	if len(args) > 1 && args[1] == "monitor-finish" {
+		return engine.MonitorFinish(args[2:]) // a detached container's end; see engine.Monitor
 	}
 	return run(args[1:], os.Stdin, os.Stdout, os.Stderr)
 }

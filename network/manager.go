@@ -459,6 +459,13 @@ func (m *Manager) Start(id string, init Process) error {
 	if err != nil {
 		return err
 	}
+	return m.StartOwned(id, init, self)
+}
+
+// StartOwned is Start for a container whose owner is another process
+// than the caller (a detached container's keeper, which outlives the
+// monitor that starts it).
+func (m *Manager) StartOwned(id string, init, owner Process) error {
 	return m.update(func(s *state) error {
 		sb, err := lookupSandbox(s, id)
 		if err != nil {
@@ -470,7 +477,7 @@ func (m *Manager) Start(id string, init Process) error {
 		if sb.Ports, err = m.bindPorts(s, sb.Publish); err != nil {
 			return err
 		}
-		sb.Init, sb.Owner = init, self
+		sb.Init, sb.Owner = init, owner
 		// Its peers may have come and gone since it was created.
 		if err := m.writeFiles(s, sb); err != nil {
 			return err

@@ -40,11 +40,12 @@ type cloneArgs struct {
 // byte from that pipe (read end wait[0], write end wait[1]) before exec: a
 // user namespace must have its ID maps before exec, or exec computes the
 // capabilities of an unmapped user (none). It returns the child's PID and a
-// pidfd for it (-1 where the kernel has no clone3).
+// pidfd for it (-1 where the kernel has no clone3). With a keeper, the
+// keeper clones it (see Keeper).
 //
 // It is fork+exec written out by hand: what os/exec does with
 // SysProcAttr.Cloneflags, without the parts a container does not need.
-func cloneExec(path string, argv, env []string, fds []int, flags uint64, cgroupFD int, wait [2]int) (pid, pidfd int, err error) {
+func cloneExec(path string, argv, env []string, fds []int, flags uint64, cgroupFD int, wait [2]int, k *Keeper) (pid, pidfd int, err error) {
 	// After clone the child may not allocate or grow its stack (it is a copy
 	// of one thread of a Go program), so every C string is made here.
 	pathp, err := unix.BytePtrFromString(path)
@@ -84,6 +85,9 @@ func cloneExec(path string, argv, env []string, fds []int, flags uint64, cgroupF
 	// The child runs on a copy of this thread: lock it, keep other
 	// goroutines from making fds that are not close-on-exec (ForkLock), and
 	// block signals so no Go signal handler runs in the child before exec.
+	if k != nil {
+		grow()
+	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	syscall.ForkLock.Lock()
@@ -95,18 +99,38 @@ func cloneExec(path string, argv, env []string, fds []int, flags uint64, cgroupF
 	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &all, &old); err != nil {
 		return 0, -1, fmt.Errorf("block signals: %w", err)
 	}
-	r, errno := forkExec(&args, pathp, &argvp[0], &envp[0], high, wait, &old)
+	fork := func() (uintptr, syscall.Errno) {
+		if k == nil {
+			return forkExec(&args, pathp, &argvp[0], &envp[0], high, wait, &old)
+		}
+		r, errno := keeperFork(k, &args, &pidfd32, pathp, &argvp[0], &envp[0], high, wait, &old)
+		if errno != 0 {
+			return 0, errno
+		}
+		init, errno := k.report(int(r))
+		return uintptr(init), errno
+	}
+	r, errno := fork()
 	if errno == unix.ENOSYS && cgroupFD < 0 {
 		// No clone3 (before Linux 5.3, or a seccomp filter hides it): clone.
 		args.flags &^= unix.CLONE_PIDFD
 		pidfd32 = -1
-		r, errno = forkExec(&args, pathp, &argvp[0], &envp[0], high, wait, &old)
+		r, errno = fork()
 	}
 	unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
 	runtime.KeepAlive(argvp)
 	runtime.KeepAlive(envp)
 	if errno != 0 {
 		return 0, -1, fmt.Errorf("clone3: %w", errno)
+	}
+	if k != nil {
+		// The keeper has the init's pidfd; this process opens its own.
+		pidfd32 = -1
+		if args.flags&unix.CLONE_PIDFD != 0 {
+			if fd, err := unix.PidfdOpen(int(r), 0); err == nil {
+				pidfd32 = int32(fd)
+			}
+		}
 	}
 	return int(r), int(pidfd32), nil
 }

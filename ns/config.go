@@ -66,6 +66,9 @@ type Config struct {
 	// command has not started. It is OCI's prestart hook, where
 	// libnetwork gives the container its interfaces; so does minidocker.
 	Prestart func(pid int) error `json:"-"`
+	// Keeper, if set, makes the init the child of a process forked for
+	// it, which outlives the caller: see Keeper.
+	Keeper *Keeper `json:"-"`
 	// WaitBeforeExec tells the init to wait for BeforeExec (set by Start).
 	WaitBeforeExec bool
 }

@@ -24,6 +24,8 @@ type Process struct {
 	Pid   int
 	Pty   *os.File // the terminal's master side, when Config.Tty
 	pidfd int      // -1 when the kernel has no clone3
+
+	keeper *Keeper // the init's parent, when not this process
 }
 
 // InitArgs is how the container's init is started: the running binary, named
@@ -58,13 +60,22 @@ func Start(cfg *Config, stdio Stdio) (*Process, error) {
 		defer unix.Close(wait[0])
 		defer unix.Close(wait[1])
 	}
+	if k := cfg.Keeper; k != nil {
+		if err := k.open(); err != nil {
+			return nil, err
+		}
+		defer unix.Close(k.peer)
+	}
 	stdfds := []int{int(stdio.Stdin.Fd()), int(stdio.Stdout.Fd()), int(stdio.Stderr.Fd()), child}
-	pid, pidfd, joined, err := cloneInto(cfg.Cgroup, stdfds, flags, wait)
+	pid, pidfd, joined, err := cloneInto(cfg.Cgroup, stdfds, flags, wait, cfg.Keeper)
 	unix.Close(child)
 	if err != nil {
+		if cfg.Keeper != nil {
+			unix.Close(cfg.Keeper.sock)
+		}
 		return nil, fmt.Errorf("start container init: %w", err)
 	}
-	p := &Process{Pid: pid, pidfd: pidfd}
+	p := &Process{Pid: pid, pidfd: pidfd, keeper: cfg.Keeper}
 	if !joined {
 		// Still before the init has its config (or, rootless, its go-ahead):
 		// it runs none of the container's code outside the cgroup.
@@ -92,9 +103,9 @@ func Start(cfg *Config, stdio Stdio) (*Process, error) {
 // for the instant between fork and a write to cgroup.procs, so no process of
 // the container ever runs unlimited. On an older kernel it clones outside
 // and reports joined=false: the caller moves it before releasing it.
-func cloneInto(cg Cgroup, stdfds []int, flags uint64, wait [2]int) (pid, pidfd int, joined bool, err error) {
+func cloneInto(cg Cgroup, stdfds []int, flags uint64, wait [2]int, k *Keeper) (pid, pidfd int, joined bool, err error) {
 	if cg == nil {
-		pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, InitEnv, stdfds, flags, -1, wait)
+		pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, InitEnv, stdfds, flags, -1, wait, k)
 		return pid, pidfd, true, err
 	}
 	dir, err := cg.Open()
@@ -102,10 +113,10 @@ func cloneInto(cg Cgroup, stdfds []int, flags uint64, wait [2]int) (pid, pidfd i
 		return 0, -1, false, err
 	}
 	defer dir.Close()
-	pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, InitEnv, stdfds, flags, int(dir.Fd()), wait)
+	pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, InitEnv, stdfds, flags, int(dir.Fd()), wait, k)
 	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.E2BIG) || errors.Is(err, unix.EINVAL) {
 		// No clone3, or one without CLONE_INTO_CGROUP (Linux 5.3 to 5.6).
-		pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, InitEnv, stdfds, flags, -1, wait)
+		pid, pidfd, err = cloneExec("/proc/self/exe", InitArgs, InitEnv, stdfds, flags, -1, wait, k)
 		return pid, pidfd, false, err
 	}
 	return pid, pidfd, true, err
@@ -229,7 +240,13 @@ func (p *Process) Signal(sig unix.Signal) error {
 // shell reports it: the exit code, or 128+N when killed by signal N.
 func (p *Process) Wait() (int, error) {
 	var ws unix.WaitStatus
-	for {
+	if p.keeper != nil {
+		var err error
+		if ws, err = p.keeper.wait(); err != nil {
+			return 0, err
+		}
+	}
+	for p.keeper == nil {
 		_, err := unix.Wait4(p.Pid, &ws, 0, nil)
 		if err == unix.EINTR {
 			continue
@@ -247,6 +264,11 @@ func (p *Process) Wait() (int, error) {
 
 // Close releases the pidfd and the terminal.
 func (p *Process) Close() {
+	if p.keeper != nil && p.keeper.sock >= 0 {
+		// Before a Handoff: the keeper ends the init.
+		unix.Close(p.keeper.sock)
+		p.keeper.sock = -1
+	}
 	if p.pidfd >= 0 {
 		unix.Close(p.pidfd)
 		p.pidfd = -1
