@@ -41,6 +41,8 @@ type keeperMem struct {
 	strs [16 << 10]byte
 	argv [128]uintptr // pointers into strs, for execve
 	maps [64 << 10]byte
+	msg  [32 << 10]byte // the handoff, received
+	fds  [16]int
 	in   [maxLogLine]byte
 	outs [2]logStream
 	out  [8 * maxLogLine]byte // log lines, written out before the next could overflow it
@@ -56,7 +58,8 @@ func newKeeper() (*ns.Keeper, error) {
 	if err != nil {
 		return nil, fmt.Errorf("map the keeper's memory: %w", err)
 	}
-	return &ns.Keeper{Run: keep, Mem: unsafe.Pointer(&b[0])}, nil
+	m := (*keeperMem)(unsafe.Pointer(&b[0]))
+	return &ns.Keeper{Run: keep, Mem: unsafe.Pointer(m), Msg: m.msg[:], FDs: m.fds[:]}, nil
 }
 
 // handoff gives the keeper s's files and the command line that records
@@ -94,7 +97,7 @@ func (s *supervisor) handoff() error {
 		strs.WriteString(a)
 		strs.WriteByte(0)
 	}
-	if strs.Len() > len(keeperMem{}.strs) || len(args)+len(env)+2 > len(keeperMem{}.argv) {
+	if strs.Len() > len(keeperMem{}.strs) || strs.Len()+int(unsafe.Sizeof(h)) >= len(keeperMem{}.msg) || len(args)+len(env)+2 > len(keeperMem{}.argv) {
 		return fmt.Errorf("hand off to the keeper: environment too large")
 	}
 	msg := append(unsafe.Slice((*byte)(unsafe.Pointer(&h)), unsafe.Sizeof(h)), strs.String()...)

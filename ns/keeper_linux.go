@@ -47,7 +47,7 @@ func grow() byte {
 //go:nosplit
 //go:norace
 func keeperFork(k *Keeper, args *cloneArgs, pidfdp *int32, path *byte, argv, env **byte, fds []int, wait [2]int, mask *unix.Sigset_t) (uintptr, syscall.Errno) {
-	run, mem, sock, peer := k.Run, k.Mem, k.sock, k.peer
+	run, mem, msg, fds0, sock, peer := k.Run, k.Mem, k.Msg, k.FDs, k.sock, k.peer
 	pid, _, errno := syscall.RawSyscall6(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0, 0, 0, 0)
 	if errno != 0 || pid != 0 {
 		return pid, errno // the caller
@@ -63,7 +63,7 @@ func keeperFork(k *Keeper, args *cloneArgs, pidfdp *int32, path *byte, argv, env
 	// stack's own bound (g.stack.lo at offset 0, g.stackguard0 at 16).
 	g := (*[3]uintptr)(getg())
 	g[2] = g[0] + stackGuard
-	keeperLife(run, mem, peer, int(init), pidfd, errno)
+	keeperLife(run, mem, msg, fds0, peer, int(init), pidfd, errno)
 	return 0, 0
 }
 
@@ -71,7 +71,7 @@ func keeperFork(k *Keeper, args *cloneArgs, pidfdp *int32, path *byte, argv, env
 // the clone's errno) to the caller, drops what it holds of the caller's
 // (fds, signal handlers), and waits for the caller's word: a Handoff runs
 // Run; a wait request, or the caller gone, ends the init and the keeper.
-func keeperLife(run func(unsafe.Pointer, int, int, []byte, []int), mem unsafe.Pointer, sock, init, pidfd int, errno syscall.Errno) {
+func keeperLife(run func(unsafe.Pointer, int, int, []byte, []int), mem unsafe.Pointer, buf []byte, fds []int, sock, init, pidfd int, errno syscall.Errno) {
 	var report [8]byte
 	binary.LittleEndian.PutUint32(report[:], uint32(init))
 	binary.LittleEndian.PutUint32(report[4:], uint32(errno))
@@ -95,15 +95,14 @@ func keeperLife(run func(unsafe.Pointer, int, int, []byte, []int), mem unsafe.Po
 	// of the init's (a pipe's write end held here would never end).
 	closeAllBut(sock, pidfd)
 
-	var buf [16 << 10]byte
 	var oob [256]byte
-	n, nfd := rawRecv(sock, buf[:], oob[:])
+	n, nfd := rawRecv(sock, buf, oob[:])
 	if n > 0 && buf[0] == 'h' {
-		var fds [16]int
-		for i := 0; i < nfd && i < len(fds); i++ {
+		nfd = min(nfd, len(fds))
+		for i := 0; i < nfd; i++ {
 			fds[i] = int(binary.LittleEndian.Uint32(oob[16+4*i:]))
 		}
-		run(mem, init, pidfd, buf[1:n], fds[:min(nfd, len(fds))])
+		run(mem, init, pidfd, buf[1:n], fds[:nfd])
 		rawExit(0)
 	}
 	// The caller gave up (it asks for the status), or died: the init goes.
