@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/minidocker/minidocker/cgroup"
+	"github.com/minidocker/minidocker/internal/lockfile"
 	"github.com/minidocker/minidocker/unionfs"
 	"golang.org/x/sys/unix"
 )
@@ -176,36 +177,73 @@ func (e *Engine) Remove(ctx context.Context, ref string, o RemoveOptions) error 
 	if err != nil {
 		return err
 	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		starting, err := e.removeOnce(ctx, c, o)
+		if !starting || time.Now().After(deadline) {
+			return err
+		}
+		// It was being created or started: again, once that is done.
+		e.waitStart(c)
+	}
+}
+
+// removeOnce is Remove; starting says the container was being created
+// or started meanwhile, and with Force it should be tried again.
+func (e *Engine) removeOnce(ctx context.Context, c *Container, o RemoveOptions) (starting bool, err error) {
 	if c.Running() {
 		if !o.Force {
-			return fmt.Errorf("cannot remove container %s: container %w: stop the container before attempting removal or force remove", c.ID[:12], ErrRunning)
+			return false, fmt.Errorf("cannot remove container %s: container %w: stop the container before attempting removal or force remove", c.ID[:12], ErrRunning)
 		}
 		if c.State.Status == Paused {
 			e.freeze(c, false)
 		}
 		if err := e.Kill(c, unix.SIGKILL); err != nil && !errors.Is(err, ErrNotRunning) {
-			return err
+			return false, err
 		}
 		if !e.waitMonitor(c, 30*time.Second) {
-			return fmt.Errorf("remove container %s: still running 30s after SIGKILL", c.ID[:12])
+			return false, fmt.Errorf("remove container %s: still running 30s after SIGKILL", c.ID[:12])
 		}
 	}
 	unlock, err := e.lockStore()
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer unlock()
 	// Again under the lock: its monitor may have removed it (--rm), or
 	// someone started it meanwhile.
-	if c, err = e.load(c.ID); errors.Is(err, os.ErrNotExist) {
-		return nil
+	if c2, err := e.load(c.ID); errors.Is(err, os.ErrNotExist) {
+		return false, nil
 	} else if err != nil {
-		return err
+		return false, err
+	} else {
+		*c = *c2
 	}
 	if c.Running() {
-		return fmt.Errorf("cannot remove container %s: container %w", c.ID[:12], ErrRunning)
+		return o.Force, fmt.Errorf("cannot remove container %s: container %w", c.ID[:12], ErrRunning)
 	}
-	return e.removeStopped(ctx, c, o.Volumes)
+	// A create finishing it, or a monitor starting it, holds monitor.lock
+	// while its state still says created: removing the directory under
+	// them would leave what they make next (its network files, its log)
+	// behind. So the removal holds that lock too; they go first.
+	mon, err := lockfile.Open(filepath.Join(c.Dir, "monitor.lock"), unix.LOCK_EX|unix.LOCK_NB)
+	if errors.Is(err, unix.EWOULDBLOCK) {
+		return o.Force, fmt.Errorf("cannot remove container %s: container %w: it is being created or started", c.ID[:12], ErrRunning)
+	}
+	if err != nil {
+		return false, fmt.Errorf("remove container %s: %w", c.ID[:12], err)
+	}
+	defer mon.Close()
+	return false, e.removeStopped(ctx, c, o.Volumes)
+}
+
+// waitStart waits a little for the create or start of c to finish, and
+// reads it again: then it runs (its monitor's lock) or does not.
+func (e *Engine) waitStart(c *Container) {
+	time.Sleep(10 * time.Millisecond)
+	if c2, err := e.load(c.ID); err == nil {
+		*c = *c2
+	}
 }
 
 // removeStopped removes a container that runs no process. The directory

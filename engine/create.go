@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/minidocker/minidocker/cgroup"
 	"github.com/minidocker/minidocker/ns"
 )
@@ -59,8 +61,15 @@ func (e *Engine) Create(ctx context.Context, o *CreateOptions) (*Container, erro
 		return nil, err
 	}
 	var c *Container
+	release := func() {}
 	if err = e.prepareVolumes(cfg); err == nil {
 		c, err = e.store(cfg)
+	}
+	if err == nil {
+		// Until it is whole (its address, its snapshot), the new container
+		// is held as a start holds it, and a removal waits (removeOnce):
+		// else rm could take the directory that the steps below write in.
+		release, err = lock(filepath.Join(c.Dir, "monitor.lock"), unix.LOCK_EX|unix.LOCK_NB)
 	}
 	if err != nil {
 		for _, name := range anonymousVolumes(cfg.Mounts) {
@@ -71,6 +80,11 @@ func (e *Engine) Create(ctx context.Context, o *CreateOptions) (*Container, erro
 	if err != nil {
 		return nil, err
 	}
+	fail := func(err error) (*Container, error) {
+		release()
+		e.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true})
+		return nil, err
+	}
 	// After the container is in the store, so that a crash from here on
 	// leaves something rm removes.
 	crashAt("create-stored")
@@ -78,14 +92,13 @@ func (e *Engine) Create(ctx context.Context, o *CreateOptions) (*Container, erro
 	// not exist is refused at create, as docker refuses it.
 	if c.sandboxed() {
 		if _, _, err = e.sandbox(c); err != nil {
-			e.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true})
-			return nil, err
+			return fail(err)
 		}
 	}
 	if err = e.prepareRootfs(ctx, c); err != nil {
-		e.Remove(ctx, c.ID, RemoveOptions{Force: true, Volumes: true})
-		return nil, err
+		return fail(err)
 	}
+	release()
 	e.emit(c.Config, "create", nil)
 	return c, nil
 }
