@@ -94,7 +94,7 @@ bench-deps:
 	fi
 
 # Micro benchmarks, then the side-by-side comparisons (go run ./bench),
-# which write docs/bench/RESULTS.md, MONITOR.md, NAME.json and NAME.svg.
+# which write docs/bench/RESULTS.md, NAME.md, NAME.json and NAME.svg.
 bench: deps bench-deps build
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
 	$(GO) run ./bench

@@ -2,10 +2,14 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,16 +50,18 @@ func benchMonitor(out string, bin string) error {
 	}
 	const script = "while :; do echo tick; sleep 1; done"
 	var b strings.Builder
-	fmt.Fprintf(&b, "# The monitor's memory\n\nA detached container's monitor (the keeper that `minidocker monitor` forks, engine/keeper_linux.go) beside\n")
+	fmt.Fprintf(&b, "## Memory per running detached container: the keeper beside containerd's shim\n\n")
+	fmt.Fprintf(&b, "What keeps a detached container running: minidocker's keeper (the fork of `minidocker monitor` that stays, engine/keeper_linux.go) beside\n")
 	fmt.Fprintf(&b, "containerd 1.6's `containerd-shim-runc-v2` (Debian's package, started in a temporary directory, `ctr run -d\n")
-	fmt.Fprintf(&b, "--rootfs` with the output logged to a file), measured by `go run ./bench monitor` on %s: PSS and\n", time.Now().UTC().Format("2006-01-02"))
-	fmt.Fprintf(&b, "RSS from /proc/PID/smaps_rollup after each container has printed a few lines, averaged over the\n")
-	fmt.Fprintf(&b, "processes. PSS counts a page shared by k processes as 1/k: it is what each container costs. The\n")
-	fmt.Fprintf(&b, "target: a third of the shim's PSS (the issue measured %.1f MB per shim here, %.2f MB as a third).\n\n", shimPSS/1024, shimPSS/3/1024)
-	fmt.Fprintf(&b, "| containers | monitor PSS | anonymous | file (the binary, shared) | RSS | threads | shim PSS | shim RSS | monitor / shim |\n|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "--rootfs` with the output logged to a file), 1, 5 and 10 containers at a time, each printing a line a second: PSS and\n")
+	fmt.Fprintf(&b, "RSS from /proc/PID/smaps_rollup after a few lines, averaged over the processes. PSS counts a page shared by k\n")
+	fmt.Fprintf(&b, "processes as 1/k: it is what each container costs. Neither counts the container's own processes.\n\n")
+	fmt.Fprintf(&b, "![Memory per running detached container](monitor.svg)\n\n")
+	fmt.Fprintf(&b, "| containers | keeper PSS | anonymous | file (the binary, shared) | RSS | threads | shim PSS | shim RSS | keeper / shim |\n|---|---|---|---|---|---|---|---|---|\n")
 	if cerr != nil {
 		fmt.Fprintf(os.Stderr, "bench monitor: the shim is not measured: %v\n", cerr)
 	}
+	var rows []memRow
 	for _, n := range []int{1, 5, 10} {
 		var ids []string
 		for i := 0; i < n; i++ {
@@ -98,6 +104,7 @@ func benchMonitor(out string, bin string) error {
 				return err
 			}
 		}
+		rows = append(rows, memRow{n, mon, shim})
 		k := 1024.0
 		ratio := "–"
 		if shim["Pss"] > 0 {
@@ -113,16 +120,99 @@ func benchMonitor(out string, bin string) error {
 			ctrd.remove(id)
 		}
 	}
+	fmt.Fprintf(&b, "\n### Targets\n\n| target | keeper PSS | want | |\n|---|---|---|---|\n")
+	for _, r := range rows {
+		pss := r.Keeper["Pss"]
+		verdict := func(limit float64) string {
+			if pss <= limit {
+				return "PASS"
+			}
+			return "MISS"
+		}
+		running := fmt.Sprintf("%d running", r.N)
+		fmt.Fprintf(&b, "| %s: ≤ 1/3 of the shim's PSS as the issue measured it (%.1f MB) | %.2f MB | ≤ %.2f MB | %s |\n",
+			running, shimPSS/1024, pss/1024, shimPSS/3/1024, verdict(shimPSS/3))
+		if s := r.Shim["Pss"]; s > 0 {
+			fmt.Fprintf(&b, "| %s: ≤ 1/3 of the shim's PSS measured beside it | %.2f MB | ≤ %.2f MB | %s |\n",
+				running, pss/1024, s/3/1024, verdict(s/3))
+		}
+	}
 	b.WriteString(`
-The monitor that stays is the keeper: a fork of ` + "`minidocker monitor`" + ` that runs no Go. It cloned
-the container's init (it is its parent), and once the monitor has handed it the streams and
-exited, it gives back every page of its copy of the monitor's memory but the few it runs on
-(ns.Shed): its anonymous part is its own buffers, a stack page, the goroutine's g. The file part is
-the binary's code its loop touches again, shared by every keeper. It runs one thread. The shim is a
-Go program: its own runtime, and its binary's pages shared among the shims.
+The keeper is a fork of ` + "`minidocker monitor`" + ` that runs no Go. It cloned the container's
+init (it is its parent), and once the monitor has handed it the streams and exited, it gives back
+every page of its copy of the monitor's memory but the few it runs on (ns.Shed): its anonymous
+part is its own buffers, a stack page, the goroutine's g. The file part is the binary's code its
+loop touches again, shared by every keeper. It runs one thread. The shim is a Go program: its own
+runtime, and its binary's pages shared among the shims.
 `)
+	fmt.Fprintf(&b, "\n### Machine\n\n")
+	info := machineInfo()
+	for _, k := range slices.Sorted(maps.Keys(info)) {
+		fmt.Fprintf(&b, "- %s: %s\n", k, info[k])
+	}
 	fmt.Print(b.String())
-	return os.WriteFile(filepath.Join(out, "MONITOR.md"), []byte(b.String()), 0o644)
+	raw, err := json.MarshalIndent(map[string]any{"machine": info, "rows_kB": rows}, "", "  ")
+	if err != nil {
+		return err
+	}
+	for f, data := range map[string][]byte{"monitor.md": []byte(b.String()), "monitor.json": append(raw, '\n'), "monitor.svg": []byte(memorySVG(rows))} {
+		if err := os.WriteFile(filepath.Join(out, f), data, 0o644); err != nil {
+			return err
+		}
+	}
+	os.Remove(filepath.Join(out, "MONITOR.md")) // where this went before it was a section
+	return writeIndex(out)
+}
+
+// memRow is one count of containers: the keepers' and the shims' mean
+// smaps_rollup fields, in kB.
+type memRow struct {
+	N            int
+	Keeper, Shim map[string]float64
+}
+
+// memorySVG draws each count's PSS per container, the keeper's bar in
+// blue beside the shim's in grey, with the target (a third of the shim's
+// measured PSS) as a tick on the keeper's.
+func memorySVG(rows []memRow) string {
+	const width, left, right, rowH, top, bottom = 760, 250, 90, 24, 34, 30
+	max := 0.0
+	for _, r := range rows {
+		max = math.Max(max, math.Max(r.Keeper["Pss"], r.Shim["Pss"])/1024)
+	}
+	step := niceStep(max / 4)
+	max = step * math.Ceil(max/step)
+	x := func(mb float64) float64 { return left + mb/max*float64(width-left-right) }
+	height := top + 2*rowH*len(rows) + bottom
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", width, height, width, height)
+	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
+	fmt.Fprintf(&b, `<text x="8" y="20" font-size="14" font-weight="bold">PSS per running detached container (less is better; dashed: a third of the shim's)</text>`+"\n")
+	y := top
+	for _, r := range rows {
+		for _, bar := range []struct {
+			name, fill string
+			kB         float64
+		}{{fmt.Sprintf("minidocker keeper, %d running", r.N), "#2b6cb0", r.Keeper["Pss"]}, {fmt.Sprintf("containerd shim, %d running", r.N), "#a0aec0", r.Shim["Pss"]}} {
+			mb := bar.kB / 1024
+			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`+"\n", left-8, y+rowH/2+4, bar.name)
+			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>`+"\n", left, y+4, x(mb)-left, rowH-8, bar.fill)
+			fmt.Fprintf(&b, `<text x="%.1f" y="%d">%.2f MB</text>`+"\n", x(mb)+6, y+rowH/2+4, mb)
+			y += rowH
+		}
+		if s := r.Shim["Pss"]; s > 0 {
+			tx := x(s / 3 / 1024)
+			fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#c53030" stroke-dasharray="3,2"/>`+"\n", tx, tx, y-2*rowH+2, y-rowH-2)
+		}
+	}
+	base := y + 4
+	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#4a5568"/>`+"\n", left, width-right, base, base)
+	for v := 0.0; v <= max*1.0001; v += step {
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#4a5568">%s</text>`+"\n", x(v), base+16, strconv.FormatFloat(v, 'f', -1, 64))
+	}
+	fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#4a5568">MB</text>`+"\n", width-right+24, base+16)
+	b.WriteString("</svg>\n")
+	return b.String()
 }
 
 // meanRollup is the mean of smaps_rollup's fields over pids, with their

@@ -142,7 +142,7 @@ func (r *report) write(outDir string) error {
 }
 
 // sections are the comparisons in the order RESULTS.md shows them.
-var sections = []string{"extract", "pull", "startup", "layers", "scaling"}
+var sections = []string{"extract", "pull", "startup", "layers", "scaling", "monitor"}
 
 // writeIndex writes RESULTS.md: every comparison's latest section. Each
 // comparison runs on its own (go run ./bench startup), so the file keeps
