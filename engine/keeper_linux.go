@@ -176,7 +176,7 @@ func keep(memp unsafe.Pointer, pid, pidfd int, msg []byte, handed []int) {
 			case fd == fifo:
 				r := rawRead(fifo, m.in[:])
 				if r > 0 && stdinTo >= 0 {
-					rawWriteAll(stdinTo, m.in[:r])
+					ns.RawWrite(stdinTo, m.in[:r])
 				} else if r <= 0 && r != -int(unix.EINTR) && r != -int(unix.EAGAIN) {
 					// StdinOnce (no writer held): the FIFO's writer left;
 					// the container reads EOF.
@@ -209,12 +209,12 @@ func keep(memp unsafe.Pointer, pid, pidfd int, msg []byte, handed []int) {
 				syscall.RawSyscall(unix.SYS_CLOCK_GETTIME, unix.CLOCK_REALTIME, uintptr(unsafe.Pointer(&ts)), 0)
 				for l := m.outs[i].next(flush); l != nil; l = m.outs[i].next(flush) {
 					if cap(out)-len(out) < 6*len(l)+64+len(name) {
-						rawWriteAll(log, out)
+						ns.RawWrite(log, out)
 						out = out[:0]
 					}
 					out = appendLogLine(out, l, name, ts[0], ts[1])
 				}
-				rawWriteAll(log, out)
+				ns.RawWrite(log, out)
 				out = out[:0]
 			}
 		}
@@ -253,19 +253,6 @@ func rawRead(fd int, b []byte) int {
 		return -int(errno)
 	}
 	return int(n)
-}
-
-func rawWriteAll(fd int, b []byte) {
-	for len(b) > 0 {
-		n, _, errno := syscall.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-		if errno == unix.EINTR {
-			continue
-		}
-		if errno != 0 {
-			return
-		}
-		b = b[n:]
-	}
 }
 
 // MonitorFinish is `minidocker monitor-finish ROOT ID PID STATUS CGROUP`,

@@ -75,7 +75,7 @@ func keeperLife(run func(unsafe.Pointer, int, int, []byte, []int), mem unsafe.Po
 	var report [8]byte
 	binary.LittleEndian.PutUint32(report[:], uint32(init))
 	binary.LittleEndian.PutUint32(report[4:], uint32(errno))
-	rawWrite(sock, report[:])
+	RawWrite(sock, report[:])
 	if errno != 0 {
 		rawExit(0)
 	}
@@ -115,7 +115,7 @@ func keeperLife(run func(unsafe.Pointer, int, int, []byte, []int), mem unsafe.Po
 	}
 	status := RawWait(init)
 	binary.LittleEndian.PutUint32(report[:], uint32(status))
-	rawWrite(sock, report[:4])
+	RawWrite(sock, report[:4])
 	rawExit(0)
 }
 
@@ -131,7 +131,9 @@ func RawWait(pid int) int {
 	}
 }
 
-func rawWrite(fd int, b []byte) {
+// RawWrite writes all of b to fd on raw system calls (a keeper's); it
+// gives up on an error.
+func RawWrite(fd int, b []byte) {
 	for len(b) > 0 {
 		n, _, errno := syscall.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
 		if errno == unix.EINTR {
