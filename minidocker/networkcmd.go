@@ -104,20 +104,33 @@ func runNetwork(args []string, stdin io.Reader, stdout, stderr io.Writer, open f
 	if !ok {
 		return fail(stderr, fmt.Errorf("%q is not a network command (see 'minidocker network --help')", sub))
 	}
-	nets, err := open(storage)
-	if err != nil {
-		return fail(stderr, err)
-	}
+	// Opened at the subcommand's first call on it, once its flags have
+	// parsed: a mistyped flag makes no root.
+	var nets networkBackend
+	var openErr error
+	opened := false
+	lazy := lazyNetworks{func() (networkBackend, error) {
+		if !opened {
+			opened = true
+			if nets, openErr = open(storage); openErr != nil {
+				openErr = engineOpenError{openErr}
+			}
+		}
+		return nets, openErr
+	}}
 	w := bufio.NewWriter(stdout)
-	err = cmd(nets, rest, stdin, w)
+	err = cmd(lazy, rest, stdin, w)
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
 	var ue usageError
 	var ae *api.Error
+	var oe engineOpenError
 	switch {
 	case errors.Is(err, errHelpShown):
 		return 0
+	case errors.As(err, &oe):
+		return fail(stderr, oe.err)
 	case errors.As(err, &ue):
 		return fail(stderr, err)
 	case errors.As(err, &ae):
@@ -139,6 +152,73 @@ type networkBackend interface {
 	connect(netRef, container string, o engine.EndpointOptions) error
 	disconnect(netRef, container string, force bool) error
 	prune() ([]string, error)
+}
+
+// lazyNetworks opens its backend at the first call.
+type lazyNetworks struct {
+	get func() (networkBackend, error)
+}
+
+// engineOpenError is the backend failing to open: the engine's error
+// (125), not the command's.
+type engineOpenError struct{ err error }
+
+func (e engineOpenError) Error() string { return e.err.Error() }
+
+func (l lazyNetworks) create(name string, o network.CreateOptions) (string, error) {
+	b, err := l.get()
+	if err != nil {
+		return "", err
+	}
+	return b.create(name, o)
+}
+
+func (l lazyNetworks) list() ([]api.Network, error) {
+	b, err := l.get()
+	if err != nil {
+		return nil, err
+	}
+	return b.list()
+}
+
+func (l lazyNetworks) inspect(ref string) (api.Network, error) {
+	b, err := l.get()
+	if err != nil {
+		return api.Network{}, err
+	}
+	return b.inspect(ref)
+}
+
+func (l lazyNetworks) remove(ref string) error {
+	b, err := l.get()
+	if err != nil {
+		return err
+	}
+	return b.remove(ref)
+}
+
+func (l lazyNetworks) connect(netRef, container string, o engine.EndpointOptions) error {
+	b, err := l.get()
+	if err != nil {
+		return err
+	}
+	return b.connect(netRef, container, o)
+}
+
+func (l lazyNetworks) disconnect(netRef, container string, force bool) error {
+	b, err := l.get()
+	if err != nil {
+		return err
+	}
+	return b.disconnect(netRef, container, force)
+}
+
+func (l lazyNetworks) prune() ([]string, error) {
+	b, err := l.get()
+	if err != nil {
+		return nil, err
+	}
+	return b.prune()
 }
 
 // localNetworks is the engine in this process.
@@ -280,6 +360,10 @@ func networkLs(nb networkBackend, args []string, _ io.Reader, w io.Writer) error
 }
 
 func networkInspect(nets networkBackend, args []string, _ io.Reader, w io.Writer) error {
+	args, err := parseFlags(&flagSet{cmd: "network inspect"}, args, w)
+	if err != nil {
+		return err
+	}
 	if len(args) == 0 {
 		return usageError{errors.New(`"network inspect" requires at least 1 argument: a network's name or ID`)}
 	}
@@ -300,6 +384,10 @@ func networkInspect(nets networkBackend, args []string, _ io.Reader, w io.Writer
 }
 
 func networkRm(nets networkBackend, args []string, _ io.Reader, w io.Writer) error {
+	args, err := parseFlags(&flagSet{cmd: "network rm"}, args, w)
+	if err != nil {
+		return err
+	}
 	if len(args) == 0 {
 		return usageError{errors.New(`"network rm" requires at least 1 argument: a network's name or ID`)}
 	}

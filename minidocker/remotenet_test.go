@@ -3,6 +3,7 @@ package minidocker
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -49,11 +50,28 @@ func (o *networkOptions) mustOptions(t *testing.T) engine.NetworkOptions {
 
 // --help of a network subcommand prints its usage and exits 0, as docker's.
 func TestNetworkSubcommandHelp(t *testing.T) {
-	for _, sub := range []string{"prune", "ls", "connect", "disconnect", "create"} {
+	for _, sub := range []string{"prune", "ls", "connect", "disconnect", "create", "rm", "inspect"} {
 		var out, errOut bytes.Buffer
 		code := runNetwork([]string{sub, "--help"}, nil, &out, &errOut, func(storageOptions) (networkBackend, error) { return nil, nil })
 		if code != 0 || !strings.HasPrefix(out.String(), "Usage:  minidocker network "+sub) || errOut.Len() != 0 {
 			t.Errorf("network %s --help: exit %d, stdout %q, stderr %q", sub, code, out.String(), errOut.String())
+		}
+	}
+}
+
+// A mistyped flag is refused before the engine is opened: no root is
+// made (the default one, /var/lib/minidocker, was), nothing is read.
+func TestNetworkBadFlagOpensNothing(t *testing.T) {
+	for _, args := range [][]string{{"prune", "--bogus"}, {"ls", "--bogus"}, {"create", "--bogus", "n"},
+		{"rm", "--bogus", "n"}, {"inspect", "--bogus", "n"}, {"connect", "--bogus", "n", "c"}, {"disconnect", "--bogus", "n", "c"}} {
+		var out, errOut bytes.Buffer
+		opened := false
+		code := runNetwork(args, nil, &out, &errOut, func(storageOptions) (networkBackend, error) {
+			opened = true
+			return nil, errors.New("opened")
+		})
+		if code != 125 || opened || !strings.Contains(errOut.String(), "--bogus") {
+			t.Errorf("network %v: exit %d, opened %v, stderr %q; want 125, not opened, the flag named", args, code, opened, errOut.String())
 		}
 	}
 }
