@@ -136,60 +136,9 @@ func summary(c *engine.Container, sb *network.Sandbox, now time.Time) api.Contai
 	s := api.Container{ID: c.ID, Names: []string{"/" + c.Name}, Image: c.Image, ImageID: c.ImageID,
 		Command: strings.Join(append([]string{c.Path}, c.Args...), " "), Created: c.Created.Unix(),
 		Ports: []api.Port{}, Labels: map[string]string{}, State: string(c.State.Status),
-		Status: statusText(c, now), Mounts: mounts(c)}
+		Status: c.StatusText(now), Mounts: mounts(c)}
 	summaryNetwork(&s, c, sb)
 	return s
-}
-
-// statusText is docker ps' STATUS: "Up 3 seconds", "Exited (0) 2
-// minutes ago", "Created".
-func statusText(c *engine.Container, now time.Time) string {
-	st := c.State
-	switch st.Status {
-	case engine.Running:
-		return "Up " + humanDuration(now.Sub(st.StartedAt))
-	case engine.Paused:
-		return "Up " + humanDuration(now.Sub(st.StartedAt)) + " (Paused)"
-	case engine.Exited:
-		if st.FinishedAt.IsZero() {
-			return fmt.Sprintf("Exited (%d)", st.ExitCode) // never ran: a start that failed
-		}
-		return fmt.Sprintf("Exited (%d) %s ago", st.ExitCode, humanDuration(now.Sub(st.FinishedAt)))
-	case engine.Dead:
-		return "Dead"
-	}
-	return "Created"
-}
-
-// humanDuration is docker's (go-units HumanDuration).
-func humanDuration(d time.Duration) string {
-	switch s := int(d.Seconds()); {
-	case s < 1:
-		return "Less than a second"
-	case s == 1:
-		return "1 second"
-	case s < 60:
-		return fmt.Sprintf("%d seconds", s)
-	}
-	switch m := int(d.Minutes()); {
-	case m == 1:
-		return "About a minute"
-	case m < 60:
-		return fmt.Sprintf("%d minutes", m)
-	}
-	switch h := int(d.Hours() + 0.5); {
-	case h == 1:
-		return "About an hour"
-	case h < 48:
-		return fmt.Sprintf("%d hours", h)
-	case h < 24*7*2:
-		return fmt.Sprintf("%d days", h/24)
-	case h < 24*30*2:
-		return fmt.Sprintf("%d weeks", h/24/7)
-	case h < 24*365*2:
-		return fmt.Sprintf("%d months", h/24/30)
-	}
-	return fmt.Sprintf("%d years", int(d.Hours())/24/365)
 }
 
 func mounts(c *engine.Container) []api.MountPoint {

@@ -314,15 +314,3 @@ func TestParseFilters(t *testing.T) {
 		t.Errorf("a value set to false is not a filter: %v", f)
 	}
 }
-
-func TestHumanDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		0: "Less than a second", time.Second: "1 second", 59 * time.Second: "59 seconds", 90 * time.Second: "About a minute",
-		5 * time.Minute: "5 minutes", 61 * time.Minute: "About an hour", 3 * time.Hour: "3 hours", 72 * time.Hour: "3 days",
-		15 * 24 * time.Hour: "2 weeks", 90 * 24 * time.Hour: "3 months", 800 * 24 * time.Hour: "2 years",
-	} {
-		if got := humanDuration(d); got != want {
-			t.Errorf("humanDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
-}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minidocker/minidocker/engine"
 	"github.com/minidocker/minidocker/images"
 	"github.com/minidocker/minidocker/oci/reference"
 	"github.com/minidocker/minidocker/oci/registry"
@@ -134,7 +135,7 @@ func newImageRow(img *images.Image, noTrunc bool, now time.Time) imageRow {
 		r.Digest = img.RepoDigest.String()
 	}
 	if c := img.Config.Created; c != nil && !c.IsZero() {
-		r.CreatedSince = humanDuration(now.Sub(*c)) + " ago"
+		r.CreatedSince = engine.HumanDuration(now.Sub(*c)) + " ago"
 		r.CreatedAt = c.Local().Format("2006-01-02 15:04:05 -0700 MST")
 	}
 	r.Size = humanSize(uint64(img.Size))

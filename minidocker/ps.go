@@ -79,7 +79,7 @@ func psCommand(args []string, stdin, stdout, stderr *os.File) int {
 func newPsRow(c *engine.Container, now time.Time, trunc bool) psRow {
 	r := psRow{ID: c.ID, Image: c.Image, Names: c.Name, State: string(c.State.Status),
 		CreatedAt:  c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
-		RunningFor: humanDuration(now.Sub(c.Created)) + " ago", Status: statusText(c, now)}
+		RunningFor: engine.HumanDuration(now.Sub(c.Created)) + " ago", Status: c.StatusText(now)}
 	var mounts []string
 	for _, m := range c.Mounts {
 		if m.Type == "volume" {
@@ -103,22 +103,6 @@ func newPsRow(c *engine.Container, now time.Time, trunc bool) psRow {
 	}
 	r.Command = strconv.Quote(cmd)
 	return r
-}
-
-// statusText is docker ps's STATUS column.
-func statusText(c *engine.Container, now time.Time) string {
-	st := c.State
-	switch st.Status {
-	case engine.Running:
-		return "Up " + humanDuration(now.Sub(st.StartedAt))
-	case engine.Paused:
-		return "Up " + humanDuration(now.Sub(st.StartedAt)) + " (Paused)"
-	case engine.Exited:
-		return fmt.Sprintf("Exited (%d) %s ago", st.ExitCode, humanDuration(now.Sub(st.FinishedAt)))
-	case engine.Dead:
-		return "Dead"
-	}
-	return "Created"
 }
 
 // writeTable is docker's --format: "" or "table" for def, "table

@@ -378,7 +378,7 @@ func remotePs(c *client.Client, args []string, stdin, stdout, stderr *os.File) i
 		created := time.Unix(s.Created, 0)
 		r := psRow{ID: s.ID, Image: s.Image, Status: s.Status, State: s.State,
 			CreatedAt:  created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
-			RunningFor: humanDuration(now.Sub(created)) + " ago"}
+			RunningFor: engine.HumanDuration(now.Sub(created)) + " ago"}
 		var names, mounts []string
 		for _, n := range s.Names {
 			names = append(names, strings.TrimPrefix(n, "/"))
@@ -613,7 +613,7 @@ func remoteImages(c *client.Client, args []string, stdin, stdout, stderr *os.Fil
 				}
 			}
 			created := time.Unix(img.Created, 0)
-			r.CreatedSince = humanDuration(now.Sub(created)) + " ago"
+			r.CreatedSince = engine.HumanDuration(now.Sub(created)) + " ago"
 			r.CreatedAt = created.Local().Format("2006-01-02 15:04:05 -0700 MST")
 			rows = append(rows, r)
 		}
