@@ -124,6 +124,7 @@ func Monitor(args []string) int {
 		return ns.ExitEngine
 	}
 	tell(monitorMsg{Type: "started", Pid: s.p.Pid})
+	crashAt("monitor-handoff")
 	if e.keeper != nil && s.handoff() == nil {
 		return 0
 	}
