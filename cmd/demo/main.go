@@ -94,6 +94,14 @@ func demo(bin, rootfs string) error {
 	if err := md(bin, nil, io.Discard, "pull", "--root", root, ref); err != nil {
 		return err
 	}
+	// The run gives the root its default bridge, which stays, as docker0
+	// does, until network prune: the demo's root goes, so its bridge too.
+	defer func() {
+		step("removing the demo root's default bridge (minidocker network prune)")
+		if err := md(bin, nil, io.Discard, "network", "--root", root, "prune", "-f"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}()
 	step("running it: minidocker run --rm %s sh -c '%s'", ref, script)
 	return md(bin, nil, os.Stdout, "run", "--rm", "--root", root, ref, "sh", "-c", script)
 }
