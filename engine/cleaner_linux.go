@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minidocker/minidocker/cgroup"
+	"github.com/minidocker/minidocker/ns"
 )
 
 // startCleaner starts a process that removes the cgroup if this one dies
@@ -141,12 +142,7 @@ func cleanerChild(c *cleanerExec, in int, mask *unix.Sigset_t) (uintptr, syscall
 			syscall.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
 		}
 	}
-	// Go's signal handlers point into the parent's runtime.
-	var dfl [4]uint64 // struct sigaction { handler = SIG_DFL, flags, restorer, mask }
-	for sig := uintptr(1); sig <= 64; sig++ {
-		syscall.RawSyscall6(unix.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
-	}
-	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(mask)), 0, 8, 0, 0)
+	ns.RawSignals(mask, false)
 	var b [1]byte
 	for {
 		n, _, errno := syscall.RawSyscall(unix.SYS_READ, 0, uintptr(unsafe.Pointer(&b[0])), 1)

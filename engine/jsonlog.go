@@ -26,20 +26,20 @@ type logLine struct {
 
 const maxLogLine = 16 << 10
 
-// logStream cuts one stream's output into log lines. Its buffer is part
-// of it and it holds no pointer it writes: the keeper, which may store
-// none, runs it too (keeper_linux.go).
+// logStream cuts one stream's output into log lines. Once buf is set it
+// stores no pointer: the keeper, which may store none, runs it too, on a
+// buffer in its own mapping (keeper_linux.go).
 type logStream struct {
 	name       string // "stdout" or "stderr"
-	buf        [2 * maxLogLine]byte
-	start, end int // the pending bytes, buf[start:end]
+	buf        []byte // 2*maxLogLine bytes: made by the first write, or given
+	start, end int    // the pending bytes, buf[start:end]
 }
 
 // add appends p, at most maxLogLine bytes, to the pending bytes; next
 // must have taken every line it could since the last add.
 func (s *logStream) add(p []byte) {
 	if s.start > 0 {
-		s.end = copy(s.buf[:], s.buf[s.start:s.end])
+		s.end = copy(s.buf, s.buf[s.start:s.end])
 		s.start = 0
 	}
 	s.end += copy(s.buf[s.end:], p)
@@ -66,6 +66,9 @@ func (s *logStream) next(flush bool) []byte {
 // write adds p (any length) and appends every line it completes to out,
 // each a JSON line stamped now; flush also ends a last line without "\n".
 func (s *logStream) write(out []byte, p []byte, now time.Time, flush bool) []byte {
+	if s.buf == nil {
+		s.buf = make([]byte, 2*maxLogLine) // not before there is output
+	}
 	sec, nsec := now.Unix(), int64(now.Nanosecond())
 	for {
 		chunk := p[:min(len(p), maxLogLine)]

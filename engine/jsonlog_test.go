@@ -74,7 +74,7 @@ func TestAppendTimeIsRFC3339Nano(t *testing.T) {
 func TestLogLineAllocatesNothing(t *testing.T) {
 	msg := []byte("hello <wörld>\n\xff")
 	out := make([]byte, 0, 6*len(msg)+64+len("stdout"))
-	var s logStream
+	s := logStream{buf: make([]byte, 2*maxLogLine)}
 	n := testing.AllocsPerRun(100, func() {
 		s.add(msg)
 		for l := s.next(true); l != nil; l = s.next(true) {

@@ -31,21 +31,25 @@ type keeperHdr struct {
 	Stderr           [2]int32 // output i is stderr, else stdout
 	Fifo, Hold, Keep int32    // the stdin FIFO, its writer held open, the held stdin pipe: fd index, or -1
 	Pty              int32    // the output is the terminal's master: stdin goes there
-	Argc, Envc       int32
-	Status           int32 // where, in strs, the 10 digits of the init's wait status go
+	Status           int32    // where, in strs, the 10 digits of the init's wait status go
+	Env              int32    // where, in Ptrs, the environment starts
+	// Ptrs are execve's two NULL-ended arrays, argv then envp, as offsets
+	// in strs (-1 for NULL): the keeper adds its strs' address.
+	Ptrs [128]int32
 }
 
 // keeperMem is all the keeper writes.
 type keeperMem struct {
 	hdr  keeperHdr
 	strs [16 << 10]byte
-	argv [128]uintptr // pointers into strs, for execve
+	argv [128]uintptr // hdr.Ptrs made pointers, for execve
 	maps [64 << 10]byte
 	msg  [32 << 10]byte // the handoff, received
 	fds  [16]int
 	in   [maxLogLine]byte
 	outs [2]logStream
-	out  [8 * maxLogLine]byte // log lines, written out before the next could overflow it
+	bufs [2][2 * maxLogLine]byte // the outs' buffers
+	out  [8 * maxLogLine]byte    // log lines, written out before the next could overflow it
 }
 
 // newKeeper maps the keeper's memory, for a monitor to start its
@@ -59,6 +63,9 @@ func newKeeper() (*ns.Keeper, error) {
 		return nil, fmt.Errorf("map the keeper's memory: %w", err)
 	}
 	m := (*keeperMem)(unsafe.Pointer(&b[0]))
+	for i := range m.outs {
+		m.outs[i].buf = m.bufs[i][:]
+	}
 	return &ns.Keeper{Run: keep, Mem: unsafe.Pointer(m), Msg: m.msg[:], FDs: m.fds[:]}, nil
 }
 
@@ -88,16 +95,29 @@ func (s *supervisor) handoff() error {
 	cg := s.cgroupPath()
 	args := append(finishArgs[:len(finishArgs):len(finishArgs)], s.e.Root, s.c.ID, strconv.Itoa(s.p.Pid), "0000000000", cg)
 	env := os.Environ()
-	h.Argc, h.Envc = int32(len(args)), int32(len(env))
+	if len(args)+len(env)+2 > len(h.Ptrs) {
+		return fmt.Errorf("hand off to the keeper: environment too large")
+	}
 	var strs strings.Builder
-	for i, a := range append(args, env...) {
-		if i == len(args)-2 {
-			h.Status = int32(strs.Len())
-		}
+	ptrs := h.Ptrs[:0] // appended to in place: the room is checked
+	add := func(a string) {
+		ptrs = append(ptrs, int32(strs.Len()))
 		strs.WriteString(a)
 		strs.WriteByte(0)
 	}
-	if strs.Len() > len(keeperMem{}.strs) || strs.Len()+int(unsafe.Sizeof(h)) >= len(keeperMem{}.msg) || len(args)+len(env)+2 > len(keeperMem{}.argv) {
+	for i, a := range args {
+		if i == len(args)-2 {
+			h.Status = int32(strs.Len())
+		}
+		add(a)
+	}
+	ptrs = append(ptrs, -1)
+	h.Env = int32(len(ptrs))
+	for _, a := range env {
+		add(a)
+	}
+	ptrs = append(ptrs, -1)
+	if strs.Len() > len(keeperMem{}.strs) || strs.Len()+int(unsafe.Sizeof(h)) >= len(keeperMem{}.msg) {
 		return fmt.Errorf("hand off to the keeper: environment too large")
 	}
 	msg := append(unsafe.Slice((*byte)(unsafe.Pointer(&h)), unsafe.Sizeof(h)), strs.String()...)
@@ -226,24 +246,14 @@ func keep(memp unsafe.Pointer, pid, pidfd int, msg []byte, handed []int) {
 		digits[i] = byte('0' + status%10)
 		status /= 10
 	}
-	argc, n := 0, int(m.hdr.Argc+m.hdr.Envc)
-	for i, start := 0, 0; i < len(m.strs) && argc < n; i++ {
-		if m.strs[i] == 0 {
-			m.argv[argc+boolInt(argc >= int(m.hdr.Argc))] = uintptr(unsafe.Pointer(&m.strs[start]))
-			argc, start = argc+1, i+1
+	for i, off := range m.hdr.Ptrs {
+		m.argv[i] = 0
+		if off >= 0 && int(off) < len(m.strs) {
+			m.argv[i] = uintptr(unsafe.Pointer(&m.strs[off]))
 		}
 	}
-	m.argv[m.hdr.Argc] = 0
-	m.argv[n+1] = 0
 	path := [...]byte{'/', 'p', 'r', 'o', 'c', '/', 's', 'e', 'l', 'f', '/', 'e', 'x', 'e', 0}
-	ns.KeeperExec(lock, &path[0], &m.argv[0], &m.argv[m.hdr.Argc+1])
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	ns.KeeperExec(lock, &path[0], &m.argv[0], &m.argv[m.hdr.Env])
 }
 
 // rawRead is read(2): the count, or minus the errno.

@@ -90,7 +90,7 @@ func runNetwork(args []string, stdin io.Reader, stdout, stderr io.Writer, open f
 		return fail(stderr, fmt.Errorf("%v (see 'minidocker network --help')", err))
 	}
 	sub, rest := rest[0], rest[1:]
-	cmds := map[string]func(networkBackend, []string, io.Reader, io.Writer) error{
+	cmds := map[string]func(func() (networkBackend, error), []string, io.Reader, io.Writer) error{
 		"create": networkCreate, "ls": networkLs, "inspect": networkInspect, "rm": networkRm,
 		"connect": networkConnect, "disconnect": networkDisconnect, "prune": networkPrune,
 	}
@@ -104,22 +104,17 @@ func runNetwork(args []string, stdin io.Reader, stdout, stderr io.Writer, open f
 	if !ok {
 		return fail(stderr, fmt.Errorf("%q is not a network command (see 'minidocker network --help')", sub))
 	}
-	// Opened at the subcommand's first call on it, once its flags have
-	// parsed: a mistyped flag makes no root.
-	var nets networkBackend
-	var openErr error
-	opened := false
-	lazy := lazyNetworks{func() (networkBackend, error) {
-		if !opened {
-			opened = true
-			if nets, openErr = open(storage); openErr != nil {
-				openErr = engineOpenError{openErr}
-			}
+	// Opened by the subcommand once its flags have parsed: a mistyped
+	// flag makes no root.
+	get := func() (networkBackend, error) {
+		nets, err := open(storage)
+		if err != nil {
+			return nil, engineOpenError{err}
 		}
-		return nets, openErr
-	}}
+		return nets, nil
+	}
 	w := bufio.NewWriter(stdout)
-	err = cmd(lazy, rest, stdin, w)
+	err = cmd(get, rest, stdin, w)
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
@@ -154,72 +149,11 @@ type networkBackend interface {
 	prune() ([]string, error)
 }
 
-// lazyNetworks opens its backend at the first call.
-type lazyNetworks struct {
-	get func() (networkBackend, error)
-}
-
 // engineOpenError is the backend failing to open: the engine's error
 // (125), not the command's.
 type engineOpenError struct{ err error }
 
 func (e engineOpenError) Error() string { return e.err.Error() }
-
-func (l lazyNetworks) create(name string, o network.CreateOptions) (string, error) {
-	b, err := l.get()
-	if err != nil {
-		return "", err
-	}
-	return b.create(name, o)
-}
-
-func (l lazyNetworks) list() ([]api.Network, error) {
-	b, err := l.get()
-	if err != nil {
-		return nil, err
-	}
-	return b.list()
-}
-
-func (l lazyNetworks) inspect(ref string) (api.Network, error) {
-	b, err := l.get()
-	if err != nil {
-		return api.Network{}, err
-	}
-	return b.inspect(ref)
-}
-
-func (l lazyNetworks) remove(ref string) error {
-	b, err := l.get()
-	if err != nil {
-		return err
-	}
-	return b.remove(ref)
-}
-
-func (l lazyNetworks) connect(netRef, container string, o engine.EndpointOptions) error {
-	b, err := l.get()
-	if err != nil {
-		return err
-	}
-	return b.connect(netRef, container, o)
-}
-
-func (l lazyNetworks) disconnect(netRef, container string, force bool) error {
-	b, err := l.get()
-	if err != nil {
-		return err
-	}
-	return b.disconnect(netRef, container, force)
-}
-
-func (l lazyNetworks) prune() ([]string, error) {
-	b, err := l.get()
-	if err != nil {
-		return nil, err
-	}
-	return b.prune()
-}
 
 // localNetworks is the engine in this process.
 type localNetworks struct {
@@ -273,7 +207,7 @@ func (l localNetworks) disconnect(netRef, container string, _ bool) error {
 
 func (l localNetworks) prune() ([]string, error) { return l.e.PruneNetworks() }
 
-func networkCreate(nets networkBackend, args []string, _ io.Reader, w io.Writer) error {
+func networkCreate(open func() (networkBackend, error), args []string, _ io.Reader, w io.Writer) error {
 	var driver, subnet, gateway string
 	var opts, labels []string
 	fs := &flagSet{cmd: "network create"}
@@ -321,6 +255,10 @@ func networkCreate(nets networkBackend, args []string, _ io.Reader, w io.Writer)
 		}
 		o.Options[k] = v
 	}
+	nets, err := open()
+	if err != nil {
+		return err
+	}
 	id, err := nets.create(rest[0], o)
 	if err != nil {
 		return err
@@ -329,12 +267,16 @@ func networkCreate(nets networkBackend, args []string, _ io.Reader, w io.Writer)
 	return nil
 }
 
-func networkLs(nb networkBackend, args []string, _ io.Reader, w io.Writer) error {
+func networkLs(open func() (networkBackend, error), args []string, _ io.Reader, w io.Writer) error {
 	var quiet, noTrunc bool
 	fs := &flagSet{cmd: "network ls"}
 	fs.Bool(&noTrunc, "no-trunc", "", "Do not truncate the output")
 	fs.Bool(&quiet, "quiet", "q", "Only display network IDs")
 	if _, err := parseFlags(fs, args, w); err != nil {
+		return err
+	}
+	nb, err := open()
+	if err != nil {
 		return err
 	}
 	nets, err := nb.list()
@@ -359,13 +301,17 @@ func networkLs(nb networkBackend, args []string, _ io.Reader, w io.Writer) error
 	return tw.Flush()
 }
 
-func networkInspect(nets networkBackend, args []string, _ io.Reader, w io.Writer) error {
+func networkInspect(open func() (networkBackend, error), args []string, _ io.Reader, w io.Writer) error {
 	args, err := parseFlags(&flagSet{cmd: "network inspect"}, args, w)
 	if err != nil {
 		return err
 	}
 	if len(args) == 0 {
 		return usageError{errors.New(`"network inspect" requires at least 1 argument: a network's name or ID`)}
+	}
+	nets, err := open()
+	if err != nil {
+		return err
 	}
 	out := []api.Network{}
 	for _, ref := range args {
@@ -383,13 +329,17 @@ func networkInspect(nets networkBackend, args []string, _ io.Reader, w io.Writer
 	return err
 }
 
-func networkRm(nets networkBackend, args []string, _ io.Reader, w io.Writer) error {
+func networkRm(open func() (networkBackend, error), args []string, _ io.Reader, w io.Writer) error {
 	args, err := parseFlags(&flagSet{cmd: "network rm"}, args, w)
 	if err != nil {
 		return err
 	}
 	if len(args) == 0 {
 		return usageError{errors.New(`"network rm" requires at least 1 argument: a network's name or ID`)}
+	}
+	nets, err := open()
+	if err != nil {
+		return err
 	}
 	var errs []error
 	for _, ref := range args {
@@ -402,7 +352,7 @@ func networkRm(nets networkBackend, args []string, _ io.Reader, w io.Writer) err
 	return errors.Join(errs...)
 }
 
-func networkConnect(nets networkBackend, args []string, _ io.Reader, w io.Writer) error {
+func networkConnect(open func() (networkBackend, error), args []string, _ io.Reader, w io.Writer) error {
 	var o engine.EndpointOptions
 	var ip string
 	fs := &flagSet{cmd: "network connect"}
@@ -420,10 +370,14 @@ func networkConnect(nets networkBackend, args []string, _ io.Reader, w io.Writer
 			return fmt.Errorf("--ip %s: not an IPv4 address", ip)
 		}
 	}
+	nets, err := open()
+	if err != nil {
+		return err
+	}
 	return nets.connect(rest[0], rest[1], o)
 }
 
-func networkDisconnect(nets networkBackend, args []string, _ io.Reader, w io.Writer) error {
+func networkDisconnect(open func() (networkBackend, error), args []string, _ io.Reader, w io.Writer) error {
 	var force bool
 	fs := &flagSet{cmd: "network disconnect"}
 	fs.Bool(&force, "force", "f", "Force the container to disconnect from a network")
@@ -434,13 +388,17 @@ func networkDisconnect(nets networkBackend, args []string, _ io.Reader, w io.Wri
 	if len(rest) != 2 {
 		return usageError{errors.New(`"network disconnect" requires exactly 2 arguments: NETWORK CONTAINER`)}
 	}
+	nets, err := open()
+	if err != nil {
+		return err
+	}
 	return nets.disconnect(rest[0], rest[1], force)
 }
 
 // networkPrune is docker network prune: the user-defined networks no
 // container is on; and, minidocker having no daemon whose end would say
 // so, the default bridge's device and rules, if no container is on it.
-func networkPrune(nets networkBackend, args []string, stdin io.Reader, w io.Writer) error {
+func networkPrune(open func() (networkBackend, error), args []string, stdin io.Reader, w io.Writer) error {
 	var force bool
 	fs := &flagSet{cmd: "network prune"}
 	fs.Bool(&force, "force", "f", "Do not prompt for confirmation")
@@ -457,6 +415,10 @@ func networkPrune(nets networkBackend, args []string, stdin io.Reader, w io.Writ
 			fmt.Fprintln(w)
 			return nil
 		}
+	}
+	nets, err := open()
+	if err != nil {
+		return err
 	}
 	removed, err := nets.prune()
 	if len(removed) > 0 {

@@ -174,11 +174,7 @@ func forkExec(args *cloneArgs, path *byte, argv, env **byte, fds []int, wait [2]
 	}
 	// Go's signal handlers point into the parent's runtime: reset them all,
 	// then restore the parent's signal mask, then exec.
-	var dfl [4]uint64 // struct sigaction { handler = SIG_DFL, flags, restorer, mask }
-	for sig := uintptr(1); sig <= 64; sig++ {
-		syscall.RawSyscall6(unix.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
-	}
-	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(mask)), 0, 8, 0, 0)
+	RawSignals(mask, false)
 	_, _, errno = syscall.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(path)), uintptr(unsafe.Pointer(argv)), uintptr(unsafe.Pointer(env)))
 	childExit(errno)
 	return 0, 0

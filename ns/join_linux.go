@@ -201,11 +201,7 @@ func joinFork(args *cloneArgs, exe int, empty *byte, argv, env **byte, nsfds, fl
 			childExit(errno)
 		}
 	}
-	var dfl [4]uint64
-	for sig := uintptr(1); sig <= 64; sig++ {
-		syscall.RawSyscall6(unix.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
-	}
-	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(mask)), 0, 8, 0, 0)
+	RawSignals(mask, false)
 	_, _, errno = syscall.RawSyscall6(unix.SYS_EXECVEAT, uintptr(exe), uintptr(unsafe.Pointer(empty)),
 		uintptr(unsafe.Pointer(argv)), uintptr(unsafe.Pointer(env)), unix.AT_EMPTY_PATH, 0)
 	childExit(errno)

@@ -79,18 +79,8 @@ func keeperLife(run func(unsafe.Pointer, int, int, []byte, []int), mem unsafe.Po
 	if errno != 0 {
 		rawExit(0)
 	}
-	// Go's signal handlers point into the caller's runtime. A write to a
-	// reader that left is an error to handle, not a death.
-	var act [4]uintptr // struct sigaction { handler, flags, restorer, mask }
-	for sig := uintptr(1); sig <= 64; sig++ {
-		act[0] = 0 // SIG_DFL
-		if sig == uintptr(unix.SIGPIPE) {
-			act[0] = 1 // SIG_IGN
-		}
-		syscall.RawSyscall6(unix.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
-	}
-	var none [1]uint64
-	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&none)), 0, 8, 0, 0)
+	var none unix.Sigset_t
+	RawSignals(&none, true)
 	// Every fd but the socket and the pidfd: the caller's, and its copies
 	// of the init's (a pipe's write end held here would never end).
 	closeAllBut(sock, pidfd)
@@ -223,19 +213,15 @@ func closeRange(lo, hi uintptr) {
 func (k *Keeper) report(kpid int) (int, syscall.Errno) {
 	k.pid = kpid
 	var b [8]byte
-	n, err := readFull(k.sock, b[:])
-	if n == 8 {
-		if errno := syscall.Errno(binary.LittleEndian.Uint32(b[4:])); errno != 0 {
-			k.reap()
-			return 0, errno
-		}
-		return int(binary.LittleEndian.Uint32(b[:])), 0
+	if n, _ := readFull(k.sock, b[:]); n != 8 {
+		k.reap()
+		return 0, unix.EPIPE // it died before it could say
 	}
-	k.reap()
-	if err == nil {
-		err = unix.EPIPE
+	if errno := syscall.Errno(binary.LittleEndian.Uint32(b[4:])); errno != 0 {
+		k.reap()
+		return 0, errno
 	}
-	return 0, err.(syscall.Errno)
+	return int(binary.LittleEndian.Uint32(b[:])), 0
 }
 
 func readFull(fd int, b []byte) (int, error) {
@@ -256,14 +242,7 @@ func readFull(fd int, b []byte) (int, error) {
 	return n, nil
 }
 
-func (k *Keeper) reap() {
-	var ws unix.WaitStatus
-	for {
-		if _, err := unix.Wait4(k.pid, &ws, 0, nil); err != unix.EINTR {
-			return
-		}
-	}
-}
+func (k *Keeper) reap() { RawWait(k.pid) }
 
 // wait is Process.Wait through the keeper, for a caller that gives up
 // before its Handoff: the keeper waits for the init (the caller killed

@@ -239,14 +239,24 @@ func (p *Process) Signal(sig unix.Signal) error {
 // Wait waits for the container's init to exit and returns its status as a
 // shell reports it: the exit code, or 128+N when killed by signal N.
 func (p *Process) Wait() (int, error) {
-	var ws unix.WaitStatus
-	if p.keeper != nil {
-		var err error
-		if ws, err = p.keeper.wait(); err != nil {
-			return 0, err
-		}
+	ws, err := p.wait()
+	if err != nil {
+		return 0, err
 	}
-	for p.keeper == nil {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal()), nil
+	}
+	return ws.ExitStatus(), nil
+}
+
+// wait is the init's wait status: from wait4, or from its keeper, whose
+// child it is.
+func (p *Process) wait() (unix.WaitStatus, error) {
+	if p.keeper != nil {
+		return p.keeper.wait()
+	}
+	var ws unix.WaitStatus
+	for {
 		_, err := unix.Wait4(p.Pid, &ws, 0, nil)
 		if err == unix.EINTR {
 			continue
@@ -254,12 +264,8 @@ func (p *Process) Wait() (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("wait for container init %d: %w", p.Pid, err)
 		}
-		break
+		return ws, nil
 	}
-	if ws.Signaled() {
-		return 128 + int(ws.Signal()), nil
-	}
-	return ws.ExitStatus(), nil
 }
 
 // Close releases the pidfd and the terminal.
