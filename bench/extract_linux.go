@@ -73,12 +73,10 @@ func benchExtract(cacheDir, outDir string, runs, warm int) error {
 		cs[i].after = func() error { return os.RemoveAll(dst) }
 	}
 	info := machineInfo()
-	info["load_before"] = loadavg()
-	s, err := interleave(cs, runs, warm)
+	s, err := measured(cs, runs, warm, info)
 	if err != nil {
 		return err
 	}
-	info["load_after"] = loadavg()
 	r := &report{
 		name:  "extract",
 		title: "Layer extraction: minidocker vs GNU tar",

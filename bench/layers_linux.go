@@ -71,12 +71,10 @@ func benchLayers(bin, outDir string, runs, warm int) error {
 		return err
 	}
 	info := machineInfo()
-	info["load_before"] = loadavg()
-	s, err := interleave(cs, runs, warm)
+	s, err := measured(cs, runs, warm, info)
 	if err != nil {
 		return err
 	}
-	info["load_after"] = loadavg()
 	r := &report{
 		name:  "layers",
 		title: "Startup latency as the image grows: 1 to 128 layers",

@@ -114,3 +114,12 @@ func cgroupMode() string {
 	}
 	return "v1"
 }
+
+// measured runs the contenders interleaved (interleave), noting the
+// machine's load before and after in info.
+func measured(cs []contender, runs, warm int, info map[string]string) (samples, error) {
+	info["load_before"] = loadavg()
+	s, err := interleave(cs, runs, warm)
+	info["load_after"] = loadavg()
+	return s, err
+}

@@ -139,12 +139,10 @@ func benchPull(bin, cacheDir, outDir string, runs, warm int) error {
 		return err
 	}
 	info := machineInfo()
-	info["load_before"] = loadavg()
-	s, err := interleave(cs, runs, warm)
+	s, err := measured(cs, runs, warm, info)
 	if err != nil {
 		return err
 	}
-	info["load_after"] = loadavg()
 	r := &report{
 		name:  "pull",
 		title: "Pull and unpack: a 5-layer image from a local registry",

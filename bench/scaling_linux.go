@@ -89,12 +89,10 @@ func benchScaling(bin, outDir string, runs, warm int) error {
 		return err
 	}
 	info := machineInfo()
-	info["load_before"] = loadavg()
-	s, err := interleave(cs, runs, warm)
+	s, err := measured(cs, runs, warm, info)
 	if err != nil {
 		return err
 	}
-	info["load_after"] = loadavg()
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Each start, and the throughput\n\n| contender | starts per second | one start: p50 | p99 |\n|---|---|---|---|\n")
 	for _, c := range cs {

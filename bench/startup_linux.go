@@ -97,12 +97,10 @@ func benchStartup(bin, outDir string, runs, warm int) error {
 			info[p] = strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)[0]
 		}
 	}
-	info["load_before"] = loadavg()
-	s, err := interleave(cs, runs, warm)
+	s, err := measured(cs, runs, warm, info)
 	if err != nil {
 		return err
 	}
-	info["load_after"] = loadavg()
 	mdArgs := []string{"run", "--rm", "--network", "none", "--root", filepath.Join(tmp, "md"), "--layer", rootfs, "/bin/true"}
 	phases, err := breakdown(bin, mdArgs, filepath.Join(tmp, "phases"), runs)
 	if err != nil {
