@@ -140,13 +140,7 @@ func systemPrune(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var total int64
 	ids, space, err := e.PruneContainers(ctx)
 	total += space
-	if len(ids) > 0 {
-		fmt.Fprintln(stdout, "Deleted Containers:")
-		for _, id := range ids {
-			fmt.Fprintln(stdout, id)
-		}
-		fmt.Fprintln(stdout)
-	}
+	printDeleted(stdout, "Containers", ids)
 	if err != nil {
 		return failed(stderr, err)
 	}
@@ -154,13 +148,7 @@ func systemPrune(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// host, if none is on it: see network.Manager.Prune).
 	if m, err := e.Networks(); err == nil {
 		names, err := m.Prune()
-		if len(names) > 0 {
-			fmt.Fprintln(stdout, "Deleted Networks:")
-			for _, n := range names {
-				fmt.Fprintln(stdout, n)
-			}
-			fmt.Fprintln(stdout)
-		}
+		printDeleted(stdout, "Networks", names)
 		if err != nil {
 			return failed(stderr, err)
 		}
@@ -168,13 +156,7 @@ func systemPrune(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if volumes {
 		names, space, err := e.PruneVolumes(false)
 		total += space
-		if len(names) > 0 {
-			fmt.Fprintln(stdout, "Deleted Volumes:")
-			for _, n := range names {
-				fmt.Fprintln(stdout, n)
-			}
-			fmt.Fprintln(stdout)
-		}
+		printDeleted(stdout, "Volumes", names)
 		if err != nil {
 			return failed(stderr, err)
 		}
@@ -210,13 +192,7 @@ func systemPrune(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				total += img.Size
 			}
 		}
-		if len(lines) > 0 {
-			fmt.Fprintln(stdout, "Deleted Images:")
-			for _, l := range lines {
-				fmt.Fprintln(stdout, l)
-			}
-			fmt.Fprintln(stdout)
-		}
+		printDeleted(stdout, "Images", lines)
 	}
 	fmt.Fprintf(stdout, "Total reclaimed space: %s\n", dfSize(total))
 	return 0
@@ -241,4 +217,17 @@ func (u *dfUsage) add(size int64, inUse bool) {
 
 func (u dfUsage) row(kind string) dfRow {
 	return dfRow{kind, fmt.Sprint(u.total), fmt.Sprint(u.active), dfSize(u.size), reclaimable(u.free, u.size)}
+}
+
+// printDeleted is a prune's list of what it removed, as docker prints it:
+// a heading, a line each, a blank line; nothing for none.
+func printDeleted(w io.Writer, what string, names []string) {
+	if len(names) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Deleted %s:\n", what)
+	for _, n := range names {
+		fmt.Fprintln(w, n)
+	}
+	fmt.Fprintln(w)
 }
