@@ -27,14 +27,32 @@ const defaultPsTable = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}
 var psHeaders = psRow{ID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", CreatedAt: "CREATED AT", RunningFor: "CREATED",
 	Ports: "PORTS", Status: "STATUS", Size: "SIZE", Names: "NAMES", Labels: "LABELS", Mounts: "MOUNTS", Networks: "NETWORKS", State: "STATE"}
 
+// psOptions are docker ps' flags, here and through a daemon.
+type psOptions struct {
+	all, quiet, noTrunc bool
+	format              string
+}
+
+func (o *psOptions) flags(fs *flagSet) {
+	fs.Bool(&o.all, "all", "a", "Show all containers (default shows just running)")
+	fs.String(&o.format, "format", "", "string", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
+	fs.Bool(&o.noTrunc, "no-trunc", "", "Don't truncate output")
+	fs.Bool(&o.quiet, "quiet", "q", "Only display container IDs")
+}
+
+// write prints the rows: docker's table, IDs only for -q, or --format.
+func (o *psOptions) write(w io.Writer, rows []psRow) error {
+	format := o.format
+	if o.quiet && format == "" {
+		format = "{{.ID}}"
+	}
+	return writeTable(w, format, defaultPsTable, psHeaders, rows)
+}
+
 func psCommand(args []string, stdin, stdout, stderr *os.File) int {
 	cmd := newCtrCommand("ps", "[OPTIONS]")
-	var all, quiet, noTrunc bool
-	var format string
-	cmd.fs.Bool(&all, "all", "a", "Show all containers (default shows just running)")
-	cmd.fs.String(&format, "format", "", "string", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
-	cmd.fs.Bool(&noTrunc, "no-trunc", "", "Don't truncate output")
-	cmd.fs.Bool(&quiet, "quiet", "q", "Only display container IDs")
+	var o psOptions
+	o.flags(cmd.fs)
 	if _, code, done := cmd.parse(args, 0, stdout, stderr); done {
 		return code
 	}
@@ -48,7 +66,7 @@ func psCommand(args []string, stdin, stdout, stderr *os.File) int {
 	}
 	now := time.Now()
 	sandboxes := map[string]*network.Sandbox{}
-	if slices.ContainsFunc(list, func(c *engine.Container) bool { return c.NetworkMode != "" && (all || c.Running()) }) {
+	if slices.ContainsFunc(list, func(c *engine.Container) bool { return c.NetworkMode != "" && (o.all || c.Running()) }) {
 		if m, err := e.Networks(); err == nil {
 			sbs, _ := m.Sandboxes()
 			for _, sb := range sbs {
@@ -60,17 +78,14 @@ func psCommand(args []string, stdin, stdout, stderr *os.File) int {
 	// Newest first, as docker lists them.
 	for i := len(list) - 1; i >= 0; i-- {
 		c := list[i]
-		if !all && !c.Running() {
+		if !o.all && !c.Running() {
 			continue
 		}
-		r := newPsRow(c, now, !noTrunc)
+		r := newPsRow(c, now, !o.noTrunc)
 		r.Ports, r.Networks = psNetwork(c, sandboxes[c.ID])
 		rows = append(rows, r)
 	}
-	if quiet && format == "" {
-		format = "{{.ID}}"
-	}
-	if err := writeTable(stdout, format, defaultPsTable, psHeaders, rows); err != nil {
+	if err := o.write(stdout, rows); err != nil {
 		return fail(stderr, err)
 	}
 	return 0

@@ -359,16 +359,12 @@ func remotePull(c *client.Client, args []string, stdin, stdout, stderr *os.File)
 
 func remotePs(c *client.Client, args []string, stdin, stdout, stderr *os.File) int {
 	cmd := newCtrCommand("ps", "[OPTIONS]")
-	var all, quiet, noTrunc bool
-	var format string
-	cmd.fs.Bool(&all, "all", "a", "Show all containers (default shows just running)")
-	cmd.fs.String(&format, "format", "", "string", "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template")
-	cmd.fs.Bool(&noTrunc, "no-trunc", "", "Don't truncate output")
-	cmd.fs.Bool(&quiet, "quiet", "q", "Only display container IDs")
+	var o psOptions
+	o.flags(cmd.fs)
 	if _, code, done := cmd.parse(args, 0, stdout, stderr); done {
 		return code
 	}
-	list, err := c.ContainerList(context.Background(), all)
+	list, err := c.ContainerList(context.Background(), o.all)
 	if err != nil {
 		return daemonError(stderr, err)
 	}
@@ -391,7 +387,7 @@ func remotePs(c *client.Client, args []string, stdin, stdout, stderr *os.File) i
 		r.Names, r.Mounts = strings.Join(names, ","), strings.Join(mounts, ",")
 		r.Ports, r.Networks = remotePsNetwork(s)
 		cmdline := s.Command
-		if !noTrunc {
+		if !o.noTrunc {
 			r.ID = s.ID[:min(12, len(s.ID))]
 			if len([]rune(cmdline)) > 20 {
 				cmdline = string([]rune(cmdline)[:19]) + "…"
@@ -400,10 +396,7 @@ func remotePs(c *client.Client, args []string, stdin, stdout, stderr *os.File) i
 		r.Command = strconv.Quote(cmdline)
 		rows = append(rows, r)
 	}
-	if quiet && format == "" {
-		format = "{{.ID}}"
-	}
-	if err := writeTable(stdout, format, defaultPsTable, psHeaders, rows); err != nil {
+	if err := o.write(stdout, rows); err != nil {
 		return fail(stderr, err)
 	}
 	return 0
